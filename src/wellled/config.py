@@ -1,0 +1,114 @@
+"""Every path wellled reads or writes, derived in one place from ``--data`` and ``--reports``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from wellled.errors import UsageError
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_ROOT = PACKAGE_DIR.parents[1]
+
+
+def _shipped(installed: str, source: str) -> Path:
+    """A folder shipped with wellled: inside the wheel when installed, at the top of a source checkout."""
+    inside_wheel = PACKAGE_DIR / installed
+    return inside_wheel if inside_wheel.is_dir() else SOURCE_ROOT / source
+
+
+EXPECTATIONS_DIR = _shipped("_expectations", "expectations")
+NOTEBOOKS_DIR = _shipped("_notebooks", "notebooks")
+FRAMEWORKS_DIR = PACKAGE_DIR / "frameworks"
+HOME_REPORT_NOTEBOOK = NOTEBOOKS_DIR / "home-report.ipynb"
+
+
+def require_slug(value: str, what: str = "home") -> str:
+    """Return ``value`` if it is a safe slug such as ``oak-house``; otherwise a UsageError."""
+    if not value or not SLUG_PATTERN.match(value):
+        raise UsageError(
+            f"{what} {value!r} is not an id like 'oak-house' (lower-case letters, digits and hyphens)"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where one run's data and reports live. Nothing else in wellled builds a path by hand."""
+
+    data: Path = Path("data")
+    reports: Path = Path("reports")
+
+    @classmethod
+    def from_options(cls, data: str | Path = "data", reports: str | Path = "reports") -> Paths:
+        return cls(Path(data), Path(reports))
+
+    # raw inputs, as the analyst drops them
+    @property
+    def raw(self) -> Path:
+        return self.data / "raw"
+
+    @property
+    def homes_file(self) -> Path:
+        return self.raw / "homes.csv"
+
+    @property
+    def questions_file(self) -> Path:
+        return self.raw / "questions.csv"
+
+    @property
+    def surveys_dir(self) -> Path:
+        return self.raw / "surveys"
+
+    @property
+    def audits_dir(self) -> Path:
+        return self.raw / "audits"
+
+    @property
+    def redact_names_file(self) -> Path:
+        return self.raw / "redact-names.txt"
+
+    @property
+    def demo_marker(self) -> Path:
+        return self.raw / ".wellled-demo"
+
+    # clean outputs of `wellled check`
+    @property
+    def clean(self) -> Path:
+        return self.data / "clean"
+
+    def clean_table(self, name: str) -> Path:
+        return self.clean / f"{name}.parquet"
+
+    @property
+    def manifest(self) -> Path:
+        return self.clean / "manifest.json"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.clean / "quarantine"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data / ".wellled.lock"
+
+    def staging_dir(self, token: str) -> Path:
+        return self.data / f".clean-{token}"
+
+    # reports and logs
+    @property
+    def logs_dir(self) -> Path:
+        return self.reports / "logs"
+
+    @property
+    def data_quality_dir(self) -> Path:
+        return self.reports / "data-quality"
+
+    def report_dir(self, home_id: str, period: str) -> Path:
+        return self.reports / require_slug(home_id) / period
+
+    @property
+    def overview_dir(self) -> Path:
+        return self.reports / "provider-overview"

@@ -1,0 +1,131 @@
+"""The data-quality report for the analyst: ``data-quality.json`` and a self-contained ``data-quality.html``.
+
+Every value that comes from the data is escaped; the page loads nothing from anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from wellled.config import Paths
+
+SHOWN_QUARANTINE_ROWS = 500
+
+STYLE = """
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;max-width:72rem;margin:2rem auto;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
+.meta{color:#57606a} table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}
+th{background:#f6f8fa} td.n{text-align:right;font-variant-numeric:tabular-nums}
+.bad{color:#a40e26;font-weight:600} .ok{color:#116329} .banner{padding:.6rem 1rem;border-radius:6px;margin:1rem 0}
+.banner.bad{background:#ffebe9} .banner.ok{background:#dafbe1} code{font-size:.9em}
+"""
+
+
+def as_json(files, flags) -> dict:
+    return {
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "files": [
+            {"file": f.file, "dataset": f.dataset, "rows_read": f.rows_read, "rows_clean": f.rows_clean,
+             "rows_quarantined": f.rows_quarantined, "blocking_error": f.blocking_error}
+            for f in files
+        ],
+        "flags": [flag.as_dict() for flag in flags],
+    }
+
+
+def write(paths: Paths, files, flags, quarantine: pd.DataFrame) -> Path:
+    """Write both files atomically (temp file, then rename) and return the HTML path."""
+    folder = paths.data_quality_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    report = as_json(files, flags)
+    _write_atomic(folder / "data-quality.json", json.dumps(report, indent=2) + "\n")
+    target = folder / "data-quality.html"
+    _write_atomic(target, render_html(report, quarantine))
+    return target
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _e(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else html.escape(str(value))
+
+
+def render_html(report: dict, quarantine: pd.DataFrame) -> str:
+    files, flags = report["files"], report["flags"]
+    blocking = [f for f in files if f["blocking_error"]]
+    read = sum(f["rows_read"] for f in files)
+    held = sum(f["rows_quarantined"] for f in files)
+    banner = (
+        f'<p class="banner bad">{len(blocking)} file(s) rejected: clean data was not updated. Fix the files '
+        "below and run the check again.</p>"
+        if blocking
+        else f'<p class="banner ok">All files accepted. {read - held} of {read} rows are clean; '
+        f"{held} held in quarantine.</p>"
+    )
+    rows = "".join(
+        f"<tr><td><code>{_e(f['file'])}</code></td><td>{_e(f['dataset'])}</td><td class=n>{f['rows_read']}</td>"
+        f"<td class=n>{f['rows_clean']}</td><td class=n>{f['rows_quarantined']}</td>"
+        f"<td class={'bad' if f['blocking_error'] else 'ok'}>{_e(f['blocking_error']) or 'accepted'}</td></tr>"
+        for f in files
+    )
+    flag_rows = "".join(
+        f"<tr><td><code>{_e(f['file'])}</code></td><td>{_e(f['kind'])}</td><td>{_e(f['message'])}</td></tr>"
+        for f in flags
+    ) or '<tr><td colspan=3>No flags.</td></tr>'
+    parts = [
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+        '<meta name=viewport content="width=device-width,initial-scale=1">',
+        "<title>Data quality: wellled check</title><style>", STYLE, "</style></head><body>",
+        "<h1>Data quality</h1>",
+        f'<p class=meta>wellled check, {_e(report["generated_at"])}. Rows read = rows clean + rows quarantined, '
+        "for every file.</p>", banner,
+        "<h2>Files</h2><table><thead><tr><th>file</th><th>dataset</th><th>read</th><th>clean</th>"
+        f"<th>quarantined</th><th>outcome</th></tr></thead><tbody>{rows}</tbody></table>",
+        "<h2>Flags</h2><p class=meta>Worth a look; they do not stop the run unless --strict is on.</p>",
+        f"<table><thead><tr><th>file</th><th>kind</th><th>message</th></tr></thead><tbody>{flag_rows}</tbody></table>",
+        _quarantine_html(quarantine),
+        "</body></html>",
+    ]
+    return "".join(parts)
+
+
+def _quarantine_html(quarantine: pd.DataFrame) -> str:
+    if quarantine.empty:
+        return "<h2>Quarantine</h2><p>No rows were quarantined.</p>"
+    by_rule = (
+        quarantine.groupby(["source_file", "column", "rule"], dropna=False).size().reset_index(name="rows")
+        .sort_values(["source_file", "rows"], ascending=[True, False])
+    )
+    summary = "".join(
+        f"<tr><td><code>{_e(r.source_file)}</code></td><td><code>{_e(r.column)}</code></td><td>{_e(r.rule)}</td>"
+        f"<td class=n>{r.rows}</td></tr>"
+        for r in by_rule.itertuples()
+    )
+    shown = quarantine.head(SHOWN_QUARANTINE_ROWS)
+    detail = "".join(
+        f"<tr><td><code>{_e(r.source_file)}</code></td><td class=n>{r.source_line}</td>"
+        f"<td><code>{_e(r.column)}</code></td><td>{_e(r.rule)}</td><td><code>{_e(r.value)}</code></td></tr>"
+        for r in shown.itertuples()
+    )
+    more = (
+        f"<p class=meta>Showing the first {SHOWN_QUARANTINE_ROWS} of {len(quarantine)}; all are in "
+        "clean/quarantine/quarantine.csv.</p>" if len(quarantine) > SHOWN_QUARANTINE_ROWS else ""
+    )
+    return (
+        "<h2>Quarantine by rule</h2><table><thead><tr><th>file</th><th>column</th><th>rule</th><th>rows</th></tr>"
+        f"</thead><tbody>{summary}</tbody></table>"
+        "<h2>Quarantined rows</h2><p class=meta>Line numbers as in the file (header = line 1). Comment text is "
+        "never copied here.</p><table><thead><tr><th>file</th><th>line</th><th>column</th><th>rule</th>"
+        f"<th>value</th></tr></thead><tbody>{detail}</tbody></table>{more}"
+    )

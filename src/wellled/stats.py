@@ -1,0 +1,100 @@
+"""Statistics for fair comparisons: Wilson intervals, a two-proportion test, Spiegelhalter funnel limits.
+
+Public API (vectorised: scalars or numpy arrays in, the same out; no I/O):
+
+- :func:`wilson_interval` ``(positive, valid, z=Z95) -> (low, high)`` as proportions 0..1.
+- :func:`two_proportion_test` ``(positive_a, valid_a, positive_b, valid_b) -> (z, p_value)``.
+- :func:`funnel_limits` ``(group_proportion, valid, z=Z998) -> (lower, upper)`` as proportions 0..1.
+- :func:`funnel_position` ``(proportion, valid, group_proportion, z=Z998) -> array of above/within/below``.
+
+Where a denominator is zero the result is NaN (or None for positions).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+Z95 = 1.959963984540054  # two-sided 95 %, usually written 1.96
+Z998 = 3.090232306167813  # two-sided 99.8 %, usually written 3.09
+
+
+def wilson_interval(positive, valid, z: float = Z95):
+    """Wilson score interval for ``positive`` successes out of ``valid`` trials.
+
+    centre = (p + z²/2n) / (1 + z²/n); half-width = z·sqrt(p(1−p)/n + z²/4n²) / (1 + z²/n).
+
+    >>> low, high = wilson_interval(8, 10)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.4902, 0.9433)
+    """
+    k = np.asarray(positive, dtype=float)
+    n = np.asarray(valid, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        denominator = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denominator
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
+        low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
+        high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    if low.ndim == 0:
+        return float(low), float(high)
+    return low, high
+
+
+def two_proportion_test(positive_a, valid_a, positive_b, valid_b):
+    """Pooled two-proportion z test of b against a: ``(z, two-sided p-value)``.
+
+    Identical proportions of 0 or 1 give z = 0 and p = 1; an empty sample gives NaN.
+
+    >>> z, p = two_proportion_test(40, 100, 60, 100)
+    >>> round(float(z), 3), round(float(p), 4)
+    (2.828, 0.0047)
+    """
+    ka, na = np.asarray(positive_a, dtype=float), np.asarray(valid_a, dtype=float)
+    kb, nb = np.asarray(positive_b, dtype=float), np.asarray(valid_b, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (ka + kb) / (na + nb)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
+        z = np.where(se > 0, (kb / nb - ka / na) / se, 0.0)
+        z = np.where((na > 0) & (nb > 0), z, np.nan)
+    p_value = np.vectorize(lambda value: math.erfc(abs(value) / math.sqrt(2)) if value == value else math.nan)(
+        z
+    )
+    if np.ndim(z) == 0:
+        return float(z), float(p_value)
+    return z, p_value
+
+
+def funnel_limits(group_proportion, valid, z: float = Z998):
+    """Control limits p0 ± z·sqrt(p0(1−p0)/n) around the group proportion, clipped to 0..1.
+
+    >>> lower, upper = funnel_limits(0.8, 100)
+    >>> round(float(lower), 4), round(float(upper), 4)
+    (0.6764, 0.9236)
+    """
+    p0 = np.asarray(group_proportion, dtype=float)
+    n = np.asarray(valid, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = z * np.sqrt(p0 * (1 - p0) / n)
+        lower = np.where(n > 0, np.clip(p0 - spread, 0.0, 1.0), np.nan)
+        upper = np.where(n > 0, np.clip(p0 + spread, 0.0, 1.0), np.nan)
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper
+
+
+def funnel_position(proportion, valid, group_proportion, z: float = Z998):
+    """``above``, ``within`` or ``below`` the funnel limits for each home; None where anything is missing.
+
+    >>> funnel_position([0.95, 0.8, 0.6], [100, 100, 100], 0.8).tolist()
+    ['above', 'within', 'below']
+    """
+    p = np.asarray(proportion, dtype=float)
+    lower, upper = funnel_limits(group_proportion, valid, z)
+    lower, upper = np.asarray(lower), np.asarray(upper)
+    position = np.where(p > upper, "above", np.where(p < lower, "below", "within")).astype(object)
+    missing = np.isnan(p) | np.isnan(lower) | np.isnan(upper)
+    position = np.where(missing, None, position)
+    return position if position.ndim else position.item()

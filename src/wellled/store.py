@@ -1,0 +1,94 @@
+"""Clean data on disk: an exclusive lock per data folder, and an all-or-nothing swap of ``clean/``.
+
+A run writes the new ``clean/`` into a staging folder beside it and swaps it in with two renames under the
+lock, so a failed run leaves the previous ``clean/`` untouched and two runs at once never mix their files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from wellled.config import Paths
+
+
+@contextlib.contextmanager
+def locked(paths: Paths, shared: bool = False) -> Iterator[None]:
+    """Hold the data folder's lock: exclusive for writers, shared for readers. Waits for the other run."""
+    paths.data.mkdir(parents=True, exist_ok=True)
+    with open(paths.lock_file, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_clean(
+    paths: Paths, tables: dict[str, pd.DataFrame], quarantine: pd.DataFrame, manifest: dict[str, Any]
+) -> None:
+    """Write every clean table, the quarantine and the manifest, then swap them in as ``clean/``.
+
+    Call it while holding :func:`locked`.
+    """
+    staging = paths.staging_dir(uuid.uuid4().hex[:12])
+    try:
+        staging.mkdir(parents=True)
+        (staging / ".gitkeep").touch()
+        outputs = {}
+        for name, frame in tables.items():
+            target = staging / paths.clean_table(name).name
+            frame.to_parquet(target, index=False)
+            outputs[target.name] = file_sha256(target)
+        quarantine_dir = staging / paths.quarantine_dir.name
+        quarantine_dir.mkdir()
+        quarantine.to_parquet(quarantine_dir / "quarantine.parquet", index=False)
+        _csv_safe(quarantine).to_csv(quarantine_dir / "quarantine.csv", index=False)
+        manifest = {**manifest, "outputs": outputs}
+        (staging / paths.manifest.name).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _swap_in(staging, paths.clean)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, clean: Path) -> None:
+    retired = clean.with_name(f".clean-retired-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    if clean.exists():
+        os.rename(clean, retired)
+    os.rename(staging, clean)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quote text a spreadsheet would run as a formula (=, +, -, @), since analysts open this in Excel."""
+    out = frame.copy()
+    for column in out.columns[out.dtypes == object].tolist() + out.select_dtypes("string").columns.tolist():
+        out[column] = out[column].map(
+            lambda v: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+        )
+    return out
+
+
+def read_manifest(paths: Paths) -> dict[str, Any] | None:
+    try:
+        return json.loads(paths.manifest.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
