@@ -15,7 +15,7 @@ Pure functions of frames and parameters (definitions in ``docs/methodology.md``)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,7 +43,7 @@ class AnalysisParams:
     """
 
     min_respondents: int = 5
-    thresholds: RatingThresholds = RatingThresholds()
+    thresholds: RatingThresholds = field(default_factory=RatingThresholds)
     trend_quarters: int = 8
     significance_level: float = 0.05
     insufficient_limit: int = 3

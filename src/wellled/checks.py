@@ -177,9 +177,13 @@ def prepare_answers(
             "score": np.where(blank, 0, score_of_unique[safe] if len(uniques) else 0).astype(np.int8),
         }
     )
-    long["question_group"] = np.char.add(np.char.add(qids[question].astype(str), "|"), group.astype(str))
-    long["is_asked"] = long["question_group"].isin(pairs)
+    pair = pd.Series(np.char.add(np.char.add(qids[question].astype(str), "|"), group.astype(str)))
+    long["is_asked"] = pair.isin(pairs).to_numpy()
+    known_groups = {g for groups in asked.values() for g in groups}
+    is_judged = long["is_answered"].to_numpy() & np.isin(group, list(known_groups))
+    long["question_group"] = pair.where(is_judged, "").to_numpy()
     long.attrs["answer_labels"] = sorted(set(scores) | non_answers)
+    long.attrs["asked_question_groups"] = ["", *sorted(pairs)]
     return long
 
 

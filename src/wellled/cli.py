@@ -50,6 +50,38 @@ def _contract(args: argparse.Namespace) -> int:
     return contract.main(args)
 
 
+def _summary(args: argparse.Namespace) -> int:
+    from wellled import summary
+
+    return summary.main(args)
+
+
+# --- report / reports (issue 4: execution and rendering) ---
+def _report(args: argparse.Namespace) -> int:
+    from wellled import run
+
+    return run.main_report(args)
+
+
+def _reports(args: argparse.Namespace) -> int:
+    from wellled import run
+
+    return run.main_reports(args)
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    _add_paths(parser)
+    parser.add_argument("--period", help="quarter YYYY-Qn (default: the home's latest quarter with data)")
+    parser.add_argument("--framework", help="cqc-kloe-2017 (default), cqc-saf-2024, or a framework file")
+    parser.add_argument("--format", default="html,pdf", help="html, pdf or html,pdf (default)")
+    parser.add_argument("--renderer", default="auto", choices=("auto", "quarto", "builtin"),
+                        help="quarto if it is on PATH (auto, the default), else the built-in pandoc + typst")
+    parser.add_argument("--check-if-changed", action="store_true",
+                        help="run `wellled check` first if DATA/raw changed since the last check")
+    parser.add_argument("--notebook", help=argparse.SUPPRESS)
+# --- end report / reports ---
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="wellled", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -73,6 +105,25 @@ def build_parser() -> argparse.ArgumentParser:
     contract = commands.add_parser("contract", help="print (or --write) the data dictionary from the suites")
     contract.add_argument("--write", metavar="FILE", help="rewrite the generated part of this Markdown file")
     contract.set_defaults(handler=_contract)
+
+    summary = commands.add_parser("summary", help="print the JSON summary of one home for one quarter")
+    _add_paths(summary, reports=False)
+    summary.add_argument("home", metavar="HOME", help="home id, e.g. oak-house")
+    summary.add_argument("--period", help="quarter YYYY-Qn (default: the home's latest quarter with data)")
+    summary.add_argument("--framework", default="cqc-kloe-2017",
+                         help="cqc-kloe-2017 (default), cqc-saf-2024, or the path to a framework file")
+    summary.add_argument("--min-respondents", type=int, default=5,
+                         help="suppress figures from fewer questionnaires than this (default 5)")
+    summary.set_defaults(handler=_summary)
+
+    report = commands.add_parser("report", help="execute and render the governance report of one home")
+    report.add_argument("home", metavar="HOME", help="home id, e.g. oak-house")
+    _add_report_options(report)
+    report.set_defaults(handler=_report)
+
+    reports = commands.add_parser("reports", help="report on every home, then the provider overview")
+    _add_report_options(reports)
+    reports.set_defaults(handler=_reports)
 
     return parser
 

@@ -23,6 +23,13 @@ EXPECTATIONS_DIR = _shipped("_expectations", "expectations")
 NOTEBOOKS_DIR = _shipped("_notebooks", "notebooks")
 FRAMEWORKS_DIR = PACKAGE_DIR / "frameworks"
 HOME_REPORT_NOTEBOOK = NOTEBOOKS_DIR / "home-report.ipynb"
+OVERVIEW_NOTEBOOK = NOTEBOOKS_DIR / "provider-overview.ipynb"
+# Quarto project settings, which the built-in renderer honours too: in the wheel, or at the checkout's top.
+QUARTO_CONFIG = next(
+    (path for path in (PACKAGE_DIR / "_quarto.yml", SOURCE_ROOT / "_quarto.yml") if path.is_file()),
+    SOURCE_ROOT / "_quarto.yml",
+)
+REPORT_STEM = "governance-report"
 
 
 def require_slug(value: str, what: str = "home") -> str:
@@ -112,3 +119,6 @@ class Paths:
     @property
     def overview_dir(self) -> Path:
         return self.reports / "provider-overview"
+
+    def overview_report_dir(self, period: str) -> Path:
+        return self.overview_dir / period

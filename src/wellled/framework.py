@@ -57,7 +57,7 @@ class Framework:
     themes: tuple[Theme, ...]
     description: str = ""
     text_label: str = "Theme"
-    kloe_fallback: Mapping[str, str] = field(default_factory=dict)
+    kloe_fallback: Mapping[str, str] = field(default_factory=dict, hash=False)
     sha256: str = ""
 
     @property
@@ -210,7 +210,7 @@ def assign_themes(frame: pd.DataFrame, framework: Framework, id_column: str) -> 
         themes = kloe
     else:
         fallback = kloe.map(dict(framework.kloe_fallback)).astype("string")
-        statement = frame["quality_statement"] if "quality_statement" in frame else None
+        statement = frame.get("quality_statement")
         if statement is None:
             themes = fallback
         else:

@@ -155,7 +155,7 @@ class _Checker:
             "home_ids": home_ids,
             "today": self.today,
             "answer_labels": answers.attrs["answer_labels"],
-            "asked_question_groups": sorted(f"{q}|{g}" for q, groups in asked.items() for g in groups),
+            "asked_question_groups": answers.attrs["asked_question_groups"],
         }
         found = checks.row_violations(
             outcome.file, responses, self.runner.failing_rows(responses, dataset.expectations("responses"), parameters)

@@ -36,8 +36,9 @@ def wilson_interval(positive, valid, z: float = Z95):
         denominator = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denominator
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denominator
-        low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
-        high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+        # mathematically low <= p <= high; the clamps stop rounding error at k = 0 or k = n breaking that
+        low = np.where(n > 0, np.clip(np.minimum(centre - half, p), 0.0, 1.0), np.nan)
+        high = np.where(n > 0, np.clip(np.maximum(centre + half, p), 0.0, 1.0), np.nan)
     if low.ndim == 0:
         return float(low), float(high)
     return low, high
@@ -59,9 +60,9 @@ def two_proportion_test(positive_a, valid_a, positive_b, valid_b):
         se = np.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb))
         z = np.where(se > 0, (kb / nb - ka / na) / se, 0.0)
         z = np.where((na > 0) & (nb > 0), z, np.nan)
-    p_value = np.vectorize(lambda value: math.erfc(abs(value) / math.sqrt(2)) if value == value else math.nan)(
-        z
-    )
+    flat = np.atleast_1d(z).astype(float).ravel()
+    p_value = np.array([math.nan if math.isnan(v) else math.erfc(abs(v) / math.sqrt(2)) for v in flat])
+    p_value = p_value.reshape(np.shape(z))
     if np.ndim(z) == 0:
         return float(z), float(p_value)
     return z, p_value

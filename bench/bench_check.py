@@ -1,0 +1,84 @@
+"""Time `wellled check` on 1,000,000 answers (50,000 questionnaires x 20 questions) as a whole process.
+
+Baseline in the same run: the floor of any import, a process that reads the same CSV with pandas and writes
+it to Parquet. Prints wall time and peak memory of both, and the ratio. Usage: python bench/bench_check.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+QUESTIONNAIRES = 50_000
+QUESTIONS = 20
+HOMES = 200
+TODAY = "2026-11-26"
+
+
+def make_data(data: Path) -> Path:
+    rng = np.random.default_rng(1)
+    raw = data / "raw"
+    (raw / "surveys").mkdir(parents=True)
+    (raw / "audits").mkdir()
+    homes = [f"home-{i:03d}" for i in range(HOMES)]
+    pd.DataFrame({"home_id": homes, "home_name": [h.title() for h in homes], "beds": 40, "staff_headcount": 300}).to_csv(
+        raw / "homes.csv", index=False)
+    qids = [f"q{i:02d}" for i in range(1, QUESTIONS + 1)]
+    pd.DataFrame({"question_id": qids, "text": [f"Question {q}" for q in qids], "kloe": [f"W{1 + i % 5}" for i in range(QUESTIONS)],
+                  "respondent_groups": "staff;resident;family;professional", "reverse_scored": "false"}).to_csv(
+        raw / "questions.csv", index=False)
+    start = dt.date(2026, 1, 1)
+    days = rng.integers(0, 270, QUESTIONNAIRES)
+    survey = pd.DataFrame({
+        "response_id": [f"R{i:07d}" for i in range(QUESTIONNAIRES)],
+        "home_id": rng.choice(homes, QUESTIONNAIRES),
+        "respondent_group": rng.choice(["staff", "resident", "family", "professional"], QUESTIONNAIRES),
+        "submitted_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in days],
+    })
+    answers = rng.choice(np.array(["1", "2", "3", "4", "5", "Agree", "Strongly agree", "", "Don't know"], dtype=object),
+                         size=(QUESTIONNAIRES, QUESTIONS), p=[.05, .08, .12, .3, .2, .1, .1, .03, .02])
+    for i, q in enumerate(qids):
+        survey[q] = answers[:, i]
+    survey["comment"] = np.where(rng.random(QUESTIONNAIRES) < 0.2, "The manager listens and acts.", "")
+    target = raw / "surveys" / "big.csv"
+    survey.to_csv(target, index=False)
+    return target
+
+
+def timed(command: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak resident memory in MiB, and exit code of one process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "data"
+        survey = make_data(data)
+        floor_code = (f"import pandas as pd; pd.read_csv({str(survey)!r}, dtype=str, keep_default_na=False)"
+                      f".to_parquet({str(Path(folder) / 'floor.parquet')!r})")
+        floor = timed([sys.executable, "-c", floor_code])
+        check = timed([sys.executable, "-m", "wellled.cli", "check", "--data", str(data), "--reports",
+                       str(Path(folder) / "reports"), "--today", TODAY])
+    print(f"input: {QUESTIONNAIRES:,} questionnaires x {QUESTIONS} questions = {QUESTIONNAIRES * QUESTIONS:,} answers")
+    print(f"floor (pandas read_csv + to_parquet): {floor[0]:6.2f} s wall, {floor[1]:7.0f} MiB peak")
+    print(f"wellled check:                        {check[0]:6.2f} s wall, {check[1]:7.0f} MiB peak, exit {check[2]}")
+    print(f"ratio to floor: {check[0] / floor[0]:.2f}x time, {check[1] / floor[1]:.2f}x memory")
+    target_met = check[2] == 0 and check[0] < 15 and check[1] < 2048
+    print(f"target (< 15 s, < 2 GiB): {'met' if target_met else 'MISSED'}")
+    return 0 if target_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The one place the analysis reads files: clean Parquet tables, their hashes, and the names to redact.
+
+Public API: :func:`load_clean` ``(paths) -> CleanData``, a frozen bundle of the clean frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from wellled.config import Paths
+from wellled.errors import DataError
+from wellled.store import file_sha256, locked, read_manifest
+
+TABLES = ("homes", "questions", "responses", "answers", "audits")
+
+
+@dataclass(frozen=True)
+class CleanData:
+    """The clean tables written by ``wellled check``, plus provenance and the optional redaction list."""
+
+    homes: pd.DataFrame
+    questions: pd.DataFrame
+    responses: pd.DataFrame
+    answers: pd.DataFrame
+    audits: pd.DataFrame
+    input_sha256: dict[str, str] = field(default_factory=dict, hash=False)
+    redact_names: tuple[str, ...] = ()
+
+
+def load_clean(paths: Paths) -> CleanData:
+    """Read DATA/clean (under the data folder's shared lock) and DATA/raw/redact-names.txt if present."""
+    missing = [name for name in TABLES if not paths.clean_table(name).is_file()]
+    if missing:
+        raise DataError(
+            f"no clean {missing[0]} table in {paths.clean}: run `wellled check --data {paths.data}` first"
+        )
+    with locked(paths, shared=True):
+        frames = {}
+        for name in TABLES:
+            try:
+                frames[name] = pd.read_parquet(paths.clean_table(name))
+            except (OSError, ValueError) as error:
+                raise DataError(f"cannot read clean table: {error}", file=str(paths.clean_table(name))) from None
+        manifest = read_manifest(paths) or {}
+        recorded = manifest.get("outputs") or {}
+        hashes = {}
+        for name in TABLES:
+            file_name = paths.clean_table(name).name
+            hashes[file_name] = recorded.get(file_name) or file_sha256(paths.clean_table(name))
+    return CleanData(**frames, input_sha256=hashes, redact_names=read_redact_names(paths))
+
+
+def read_redact_names(paths: Paths) -> tuple[str, ...]:
+    """Names to remove from comments: one a line; blank lines and lines starting with # are ignored."""
+    if not paths.redact_names_file.is_file():
+        return ()
+    try:
+        lines = paths.redact_names_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"cannot read the names to redact: {error}", file=str(paths.redact_names_file)) from None
+    return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))

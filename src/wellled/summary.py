@@ -1,0 +1,231 @@
+"""The summary of one home for one period: the JSON product behind ``wellled summary`` and the report.
+
+Public API:
+
+- :func:`build_summary` ``(clean, home_id, period=None, framework="cqc-kloe-2017", params=None)
+  -> dict``: the summary described by ``docs/summary-schema.json`` (period default: the home's latest quarter
+  with responses or audits).
+- :func:`home_periods` ``(clean, home_id) -> list[str]``: the quarters with data for a home, oldest first.
+- :func:`main` ``(args) -> int``: the ``wellled summary`` command.
+
+Ratings in the summary are indicative: only CQC rates a service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import pandas as pd
+
+from wellled.actions import GROUPS, action_status, action_summary, action_table, repeat_findings, response_rates
+from wellled.analysis import AnalysisParams, group_figures, scored_answers, theme_figures
+from wellled.comments import comment_table
+from wellled.config import Paths
+from wellled.errors import UsageError
+from wellled.framework import DEFAULT_FRAMEWORK, Framework, load_framework
+from wellled.loader import CleanData, load_clean
+from wellled.periods import parse_period, period_bounds, period_range
+from wellled.ratings import overall_rating
+
+SCHEMA_VERSION = 1
+NOTICE = "Indicative ratings from the provider's own survey and audit data. Only CQC rates a service."
+
+
+def home_periods(clean: CleanData, home_id: str) -> list[str]:
+    """Quarters in which a home has any questionnaire or audit, oldest first."""
+    periods = pd.concat([
+        clean.responses.loc[clean.responses["home_id"] == home_id, "period"],
+        clean.audits.loc[clean.audits["home_id"] == home_id, "period"],
+    ]).dropna().astype(str)
+    return sorted(set(periods), key=parse_period)
+
+
+def _resolve(clean: CleanData, home_id: str, period: str | None) -> tuple[str, str]:
+    homes = clean.homes["home_id"].astype(str).tolist()
+    if home_id not in homes:
+        raise UsageError(f"unknown home {home_id!r}; known homes: {', '.join(sorted(homes)) or 'none'}")
+    periods = home_periods(clean, home_id)
+    if not periods:
+        raise UsageError(f"home {home_id!r} has no questionnaires or audits in the clean data")
+    if period is None:
+        return home_id, periods[-1]
+    parse_period(period)
+    if period not in periods:
+        raise UsageError(f"no data for {home_id} in {period}; quarters with data: {', '.join(periods)}")
+    return home_id, period
+
+
+def _num(value, digits: int = 1):
+    """A JSON-ready float rounded to ``digits`` places; None when missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), digits)
+
+
+def _count(value):
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _ci(row) -> list[float] | None:
+    if pd.isna(row.ci95_low_pct):
+        return None
+    return [_num(row.ci95_low_pct), _num(row.ci95_high_pct)]
+
+
+def _survey(row, groups: pd.DataFrame) -> dict:
+    return {
+        "positive": _count(row.positive),
+        "valid": _count(row.valid),
+        "respondents": _count(row.respondents),
+        "positive_pct": _num(row.positive_pct),
+        "ci95": _ci(row),
+        "suppressed": bool(row.suppressed),
+        "by_group": [
+            {
+                "respondent_group": str(group.respondent_group),
+                "positive": _count(group.positive),
+                "valid": _count(group.valid),
+                "respondents": _count(group.respondents),
+                "positive_pct": _num(group.positive_pct),
+                "ci95": _ci(group),
+                "suppressed": bool(group.suppressed),
+                "suppression": None if pd.isna(group.suppression) else str(group.suppression),
+            }
+            for group in groups.itertuples(index=False)
+        ],
+    }
+
+
+def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework) -> dict:
+    return {
+        "id": row.theme_id,
+        "label": row.theme_label,
+        "text": framework.theme(row.theme_id).text,
+        "survey": _survey(row, groups),
+        "audit": {
+            "items": int(row.items),
+            "met": int(row.met),
+            "partially_met": int(row.partially_met),
+            "not_met": int(row.not_met),
+            "not_applicable": int(row.not_applicable),
+            "compliance_pct": _num(row.compliance_pct),
+        },
+        "score": _num(row.score),
+        "rating": row.rating,
+        "rating_capped": bool(row.is_capped),
+        "overdue_high_priority_actions": int(row.overdue_high_priority),
+        "trend": [
+            {
+                "period": point.period,
+                "positive_pct": _num(point.positive_pct),
+                "ci95": _ci(point),
+                "valid": _count(point.valid),
+                "respondents": _count(point.respondents),
+                "suppressed": bool(point.suppressed),
+                "compliance_pct": _num(point.compliance_pct),
+                "score": _num(point.score),
+                "rating": point.rating,
+            }
+            for point in trend.itertuples(index=False)
+        ],
+        "change": {
+            "previous_period": row.previous_period,
+            "previous_positive_pct": _num(row.previous_positive_pct),
+            "change_pct_points": _num(row.change_pct_points),
+            "z": _num(row.change_z, 3),
+            "p_value": _num(row.change_p_value, 4),
+            "significant": None if pd.isna(row.is_significant) else bool(row.is_significant),
+            "direction": None if pd.isna(row.direction) else str(row.direction),
+            "previous_score": _num(row.previous_score),
+            "previous_rating": None if pd.isna(row.previous_rating) else str(row.previous_rating),
+        },
+        "benchmark": {
+            "group_positive_pct": _num(row.group_positive_pct),
+            "group_valid": _count(row.group_valid),
+            "funnel": None if pd.isna(row.funnel) else str(row.funnel),
+            "funnel_lower_pct": _num(row.funnel_lower_pct),
+            "funnel_upper_pct": _num(row.funnel_upper_pct),
+        },
+    }
+
+
+def build_summary(
+    clean: CleanData,
+    home_id: str,
+    period: str | None = None,
+    framework: str | Framework = DEFAULT_FRAMEWORK,
+    params: AnalysisParams | None = None,
+) -> dict:
+    """The JSON-ready summary of one home and quarter; unknown home or quarter without data: UsageError."""
+    params = params or AnalysisParams()
+    framework = framework if isinstance(framework, Framework) else load_framework(framework)
+    home_id, period = _resolve(clean, home_id, period)
+    home = clean.homes.loc[clean.homes["home_id"] == home_id].iloc[0]
+    figures = theme_figures(clean, framework, params)
+    groups = group_figures(scored_answers(clean.answers, clean.questions, framework), params)
+    window = set(period_range(period, params.trend_quarters))
+    mine = figures.loc[figures["home_id"] == home_id]
+    current = mine.loc[mine["period"] == period]
+    themes = []
+    for row in current.itertuples(index=False):
+        theme_groups = groups.loc[
+            (groups["home_id"] == home_id) & (groups["period"] == period) & (groups["theme_id"] == row.theme_id)
+        ].sort_values("respondent_group", key=lambda s: s.map({g: i for i, g in enumerate(GROUPS)}).fillna(9))
+        trend = mine.loc[(mine["theme_id"] == row.theme_id) & mine["period"].isin(window)]
+        trend = trend.sort_values("period", key=lambda s: s.map(parse_period))
+        themes.append(_theme(row, theme_groups, trend, framework))
+    status = action_status(action_table(clean.audits, framework), period, params.as_of)
+    repeats = repeat_findings(clean.audits, framework, home_id, period)
+    comments = comment_table(clean.responses, framework, home_id, period, params.min_respondents,
+                             clean.redact_names)
+    start, end = period_bounds(period)
+    from wellled import __version__
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_by": f"wellled {__version__}",
+        "notice": NOTICE,
+        "home_id": home_id,
+        "home_name": str(home["home_name"]),
+        "period": period,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "framework": {"id": framework.id, "name": framework.name, "text_label": framework.text_label,
+                      "sha256": framework.sha256 or None},
+        "parameters": params.as_dict(),
+        "themes": themes,
+        "overall_rating": overall_rating([t["rating"] for t in themes], params.insufficient_limit),
+        "actions": action_summary(status, home_id, period),
+        "repeat_findings": [
+            {
+                "item_id": r.item_id,
+                "item": r.item,
+                "theme_id": r.theme_id,
+                "last_not_met_on": pd.Timestamp(r.last_not_met_on).date().isoformat(),
+                "previous_not_met_on": pd.Timestamp(r.previous_not_met_on).date().isoformat(),
+                "consecutive_not_met": int(r.consecutive_not_met),
+            }
+            for r in repeats.itertuples(index=False)
+        ],
+        "response_rates": response_rates(clean.responses, clean.homes, home_id, period, params.min_respondents),
+        "comments": [
+            {"respondent_group": c.respondent_group, "text": c.text, "theme_ids": list(c.theme_ids),
+             "removed": list(c.removed)}
+            for c in comments.itertuples(index=False)
+        ],
+        "inputs": [{"name": name, "sha256": digest} for name, digest in sorted(clean.input_sha256.items())],
+    }
+
+
+def main(args: argparse.Namespace) -> int:
+    """Print the summary of ``args.home`` as JSON on standard output."""
+    framework = load_framework(args.framework)
+    params = AnalysisParams(min_respondents=args.min_respondents)
+    clean = load_clean(Paths.from_options(args.data))
+    summary = build_summary(clean, args.home, args.period, framework, params)
+    sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,275 @@
+--[[
+wellled report filter: turns an executed Quarto-style notebook, read by pandoc with
+`-f ipynb --ipynb-output=all`, into a clean report document for HTML and typst.
+
+- drops the front-matter raw cell (its YAML reaches pandoc as metadata, see render.py), the
+  `parameters` / `injected-parameters` cells and papermill's error banner;
+- hides code unless `echo: true` (document `execute:` options, then `#| echo:` per cell) and honours
+  `#| include: false`, `#| output: false|asis`, `#| warning: false`;
+- picks one representation per output: an image, else Markdown (read as document content), else HTML
+  (read into pandoc's model, so a DataFrame becomes a real table and scripts are dropped), else plain text;
+- `#| label: fig-..` / `#| fig-cap:` / `#| fig-alt:` make figures, `#| label: tbl-..` / `#| tbl-cap:` caption
+  a table; `@fig-..`, `@tbl-..` and `@sec-..` become cross-references.
+]]
+
+local stringify = pandoc.utils.stringify
+local HTML = FORMAT:match("html") ~= nil
+local TYPST = FORMAT:match("typst") ~= nil
+local MARKDOWN = "markdown-yaml_metadata_block-raw_tex-tex_math_single_backslash"
+local HIDDEN_TAGS = {
+  ["parameters"] = true, ["injected-parameters"] = true,
+  ["remove-cell"] = true, ["papermill-error-cell-tag"] = true,
+}
+
+local defaults = { echo = false, warning = true, output = true, include = true }
+
+-- A cell option or metadata value as a Lua boolean, string, list or nil.
+local function plain(value)
+  if value == nil or type(value) == "boolean" then return value end
+  local kind = pandoc.utils.type(value)
+  if kind == "List" then
+    local items = {}
+    for _, item in ipairs(value) do items[#items + 1] = plain(item) end
+    return items
+  end
+  local text = stringify(value)
+  if text == "true" then return true elseif text == "false" then return false end
+  return text
+end
+
+local function decode_tags(attributes)
+  local tags = {}
+  local ok, list = pcall(pandoc.json.decode, attributes.tags or "[]")
+  if ok and type(list) == "table" then
+    for _, tag in ipairs(list) do tags[tag] = true end
+  end
+  return tags
+end
+
+-- Split `#| key: value` lines off the top of a code cell: returns (options table, remaining code).
+local function cell_options(code)
+  local yaml, rest, in_options = {}, {}, true
+  for line in (code .. "\n"):gmatch("(.-)\r?\n") do
+    if in_options and line:match("^#|") then
+      yaml[#yaml + 1] = (line:gsub("^#|%s?", ""))
+    else
+      in_options = false
+      rest[#rest + 1] = line
+    end
+  end
+  local options = {}
+  if #yaml > 0 then
+    local ok, doc = pcall(pandoc.read, "---\n" .. table.concat(yaml, "\n") .. "\n---\n", "markdown")
+    if ok then
+      for key, value in pairs(doc.meta) do options[key] = value end
+    end
+  end
+  return options, table.concat(rest, "\n"):gsub("%s+$", "")
+end
+
+local function inlines_of(value)
+  if value == nil then return nil end
+  if pandoc.utils.type(value) == "Inlines" then return value end
+  return pandoc.Inlines(pandoc.Str(stringify(value)))
+end
+
+local function nth(value, index)
+  if value ~= nil and pandoc.utils.type(value) == "List" then return value[index] end
+  return index == 1 and value or nil
+end
+
+local function image_of(block)
+  if (block.t == "Para" or block.t == "Plain") and #block.content == 1 and block.content[1].t == "Image" then
+    return block.content[1]
+  end
+end
+
+local function read_markdown(text)
+  return pandoc.read(text, MARKDOWN).blocks
+end
+
+-- One output's blocks: pandoc put every representation of the output in the div, pick the best.
+local function choose(output, options)
+  local classes = output.classes
+  local asis = plain(options.output) == "asis"
+  if classes:includes("stream") then
+    if classes:includes("stderr") and not plain(options.warning) then return {} end
+    local code = output.content[1]
+    if code and code.t == "CodeBlock" and asis then return read_markdown(code.text) end
+    return output.content
+  end
+  local image, markdown, html, text
+  for _, block in ipairs(output.content) do
+    if image_of(block) then
+      image = image or block
+    elseif block.t == "RawBlock" and block.format == "markdown" then
+      markdown = markdown or block.text
+    elseif block.t == "RawBlock" and block.format == "html" then
+      html = html or block.text
+    elseif block.t == "CodeBlock" then
+      text = block -- text/plain sorts last among the representations
+    end
+  end
+  if image then return { image } end
+  if markdown then return read_markdown(markdown) end
+  if html then return pandoc.read(html, "html").blocks end
+  if text and asis then return read_markdown(text.text) end
+  if text then return { pandoc.CodeBlock(text.text, { class = "output" }) } end
+  return {}
+end
+
+local function make_figures(blocks, options)
+  local caption, alt, label = options["fig-cap"], options["fig-alt"], plain(options.label)
+  local is_figure = caption ~= nil or (type(label) == "string" and label:match("^fig%-"))
+  local count = 0
+  return blocks:walk({
+    Para = function(para)
+      local image = image_of(para)
+      if not image then return nil end
+      if TYPST and not image.attributes.width then image.attributes.width = "100%" end
+      if not is_figure then return nil end
+      count = count + 1
+      local this_caption = inlines_of(nth(caption, count))
+      local this_alt = nth(alt, count) or this_caption
+      image.caption = this_alt and pandoc.Inlines(pandoc.Str(stringify(this_alt))) or pandoc.Inlines({})
+      local id = ""
+      if type(label) == "string" then id = count == 1 and label or (label .. "-" .. count) end
+      return pandoc.Figure(pandoc.Plain(image), this_caption and { pandoc.Plain(this_caption) } or {}, id)
+    end,
+  })
+end
+
+local function caption_table(blocks, options)
+  local caption, label = options["tbl-cap"], plain(options.label)
+  local is_table = caption ~= nil or (type(label) == "string" and label:match("^tbl%-"))
+  if not is_table then return blocks, false end
+  local done = false
+  return blocks:walk({
+    Table = function(tbl)
+      if done then return nil end
+      done = true
+      if caption then tbl.caption.long = { pandoc.Plain(inlines_of(caption)) } end
+      if type(label) == "string" then tbl.identifier = label end
+      return tbl
+    end,
+  }), true
+end
+
+local function code_cell(cell, options, code)
+  local blocks = pandoc.Blocks({})
+  if plain(options.include) == false then return blocks end
+  if plain(options.echo) == true and code ~= "" then
+    blocks:insert(pandoc.CodeBlock(code, { class = "python" }))
+  end
+  if plain(options.output) ~= false then
+    for _, block in ipairs(cell.content) do
+      if block.t == "Div" and block.classes:includes("output") then
+        blocks:extend(choose(block, options))
+      end
+    end
+  end
+  blocks = make_figures(blocks, options)
+  local labelled
+  blocks, labelled = caption_table(blocks, options)
+  local label = plain(options.label)
+  local is_figure = type(label) == "string" and label:match("^fig%-")
+  if type(label) == "string" and not labelled and not is_figure and #blocks > 0 then
+    return pandoc.Blocks({ pandoc.Div(blocks, { id = label }) })
+  end
+  return blocks
+end
+
+local function with_defaults(options)
+  for key, value in pairs(defaults) do
+    if options[key] == nil then options[key] = value end
+  end
+  return options
+end
+
+local function is_front_matter(cell)
+  local first = cell.content[1]
+  return first and first.t == "RawBlock" and first.text:match("^%s*%-%-%-") ~= nil
+end
+
+local function cells(doc)
+  local execute = doc.meta.execute
+  if execute and pandoc.utils.type(execute) == "table" then
+    for key, value in pairs(execute) do defaults[key] = plain(value) end
+  end
+  local out, seen_front_matter = pandoc.Blocks({}), false
+  for _, cell in ipairs(doc.blocks) do
+    if cell.t ~= "Div" or not cell.classes:includes("cell") then
+      out:insert(cell)
+    else
+      local tags = decode_tags(cell.attributes)
+      local hidden = false
+      for tag in pairs(tags) do hidden = hidden or HIDDEN_TAGS[tag] or false end
+      if hidden then
+        -- parameters, injected parameters, papermill's error banner: never part of the report
+      elseif cell.classes:includes("markdown") then
+        out:extend(cell.content)
+      elseif cell.classes:includes("raw") then
+        if not seen_front_matter and is_front_matter(cell) then
+          seen_front_matter = true
+        else
+          for _, block in ipairs(cell.content) do
+            if block.t == "RawBlock" and block.format ~= "ipynb" then out:insert(block) end
+          end
+        end
+      elseif cell.classes:includes("code") then
+        local source = cell.content[1]
+        local options, code = {}, ""
+        if source and source.t == "CodeBlock" then options, code = cell_options(source.text) end
+        if tags["hide-input"] then options.echo = options.echo or false end
+        if tags["hide-output"] then options.output = false end
+        out:extend(code_cell(cell, with_defaults(options), code))
+      end
+    end
+  end
+  doc.blocks = out
+  return doc
+end
+
+-- Cross-references: number figures and tables as typst does (every figure, every table), caption them
+-- "Figure n:" in HTML, and turn @fig-x / @tbl-x / @sec-x citations into links (typst: native references).
+local function crossrefs(doc)
+  local targets, counts = {}, { fig = 0, tbl = 0 }
+  local function number(kind, id, caption)
+    counts[kind] = counts[kind] + 1
+    local name = kind == "fig" and "Figure" or "Table"
+    if id ~= "" then targets[id] = name .. " " .. counts[kind] end
+    if HTML and caption and #caption > 0 and #caption[1].content > 0 then
+      caption[1].content:insert(1, pandoc.Str(name .. " " .. counts[kind] .. ": "))
+    end
+  end
+  doc.blocks = doc.blocks:walk({
+    traverse = "topdown",
+    Figure = function(fig)
+      number("fig", fig.identifier, fig.caption.long)
+      return fig
+    end,
+    Table = function(tbl)
+      number("tbl", tbl.identifier, tbl.caption.long)
+      return tbl
+    end,
+    Header = function(header)
+      if header.identifier ~= "" then targets[header.identifier] = stringify(header.content) end
+      return header
+    end,
+  })
+  doc.blocks = doc.blocks:walk({
+    Cite = function(cite)
+      local id = cite.citations[1].id
+      local target = targets[id]
+      if #cite.citations ~= 1 or not target then return pandoc.Str(stringify(cite.content)) end
+      if TYPST and not id:match("^sec%-") then return pandoc.RawInline("typst", "@" .. id) end
+      return pandoc.Link(target, "#" .. id)
+    end,
+  })
+  return doc
+end
+
+return {
+  { Pandoc = cells },
+  { Pandoc = crossrefs },
+}

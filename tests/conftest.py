@@ -1,0 +1,63 @@
+"""Shared fixtures: the demo data checked once per test session, and a runner for the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+DEMO_END = "2026-Q3"
+DEMO_TODAY = "2026-11-26"
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a user sees of one CLI run."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> Completed:
+    """Run ``wellled ARGS`` as a separate process, exactly as a user would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "wellled.cli", *args], capture_output=True, text=True, cwd=cwd,
+        env={**os.environ, **(env or {})}, timeout=600,
+    )
+    return Completed(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """The demo data set after ``wellled demo`` and ``wellled check``: folders and the clean tables."""
+
+    data: Path
+    reports: Path
+
+    def table(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.data / "clean" / f"{name}.parquet")
+
+    @property
+    def data_quality(self) -> dict:
+        return json.loads((self.reports / "data-quality" / "data-quality.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> DemoData:
+    """Demo data for six homes, eight quarters ending 2026-Q3, checked as on 2026-11-26. Treat as read-only."""
+    root = tmp_path_factory.mktemp("demo")
+    data, reports = root / "data", root / "reports"
+    made = run_cli("demo", "--data", str(data), "--end", DEMO_END)
+    assert made.code == 0, made.stderr
+    checked = run_cli("check", "--data", str(data), "--reports", str(reports), "--today", DEMO_TODAY)
+    assert checked.code == 0, checked.stdout + checked.stderr
+    return DemoData(data, reports)

@@ -1,0 +1,90 @@
+"""Wilson intervals, the two-proportion test and funnel limits: hand-computed values and scipy as a referee."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import binomtest, chi2_contingency
+
+from wellled.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
+
+
+def test_wilson_by_hand():
+    # k = 8, n = 10, z = 1.96: p = 0.8; denominator = 1 + 3.8416/10 = 1.38416;
+    # centre = (0.8 + 0.19208) / 1.38416 = 0.71675; half = 1.96 * sqrt(0.016 + 0.009604) / 1.38416 = 0.22657
+    low, high = wilson_interval(8, 10)
+    assert low == pytest.approx(0.71675 - 0.22657, abs=1e-4)
+    assert high == pytest.approx(0.71675 + 0.22657, abs=1e-4)
+
+
+@pytest.mark.parametrize(("positive", "valid"), [(0, 1), (1, 1), (0, 5), (5, 5), (3, 7), (202, 231), (1, 1000)])
+def test_wilson_matches_scipy(positive, valid):
+    expected = binomtest(positive, valid).proportion_ci(confidence_level=0.95, method="wilson")
+    low, high = wilson_interval(positive, valid)
+    assert (low, high) == pytest.approx((expected.low, expected.high), abs=1e-9)
+
+
+@given(st.integers(min_value=1, max_value=5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_agrees_with_scipy_and_contains_the_estimate(pair):
+    positive, valid = pair
+    low, high = wilson_interval(positive, valid)
+    expected = binomtest(positive, valid).proportion_ci(method="wilson")
+    assert (low, high) == pytest.approx((expected.low, expected.high), abs=1e-9)
+    assert 0.0 <= low <= positive / valid <= high <= 1.0
+
+
+def test_wilson_vectorised_and_empty_denominator():
+    low, high = wilson_interval(np.array([0, 8]), np.array([0, 10]))
+    assert math.isnan(low[0]) and math.isnan(high[0])
+    assert low[1] == pytest.approx(0.4902, abs=1e-4)
+
+
+def test_two_proportion_test_by_hand():
+    # pooled p = 100/200 = 0.5; se = sqrt(0.25 * (1/100 + 1/100)) = 0.0707107; z = 0.2 / se = 2.828427
+    z, p_value = two_proportion_test(40, 100, 60, 100)
+    assert z == pytest.approx(2.828427, abs=1e-6)
+    assert p_value == pytest.approx(math.erfc(2.0), abs=1e-12)  # erfc(z / sqrt 2) = erfc(2) = 0.004678
+    z_down, _ = two_proportion_test(60, 100, 40, 100)
+    assert z_down == pytest.approx(-z)
+
+
+@pytest.mark.parametrize(("ka", "na", "kb", "nb"), [(40, 100, 60, 100), (12, 30, 20, 31), (90, 120, 70, 118)])
+def test_two_proportion_test_matches_chi_square(ka, na, kb, nb):
+    # the pooled z test squared is Pearson's chi-square without continuity correction
+    chi2, p_expected, _, _ = chi2_contingency([[ka, na - ka], [kb, nb - kb]], correction=False)
+    z, p_value = two_proportion_test(ka, na, kb, nb)
+    assert z**2 == pytest.approx(chi2)
+    assert p_value == pytest.approx(p_expected)
+
+
+def test_two_proportion_test_degenerate_cases():
+    assert two_proportion_test(10, 10, 5, 5) == (0.0, 1.0)
+    z, p_value = two_proportion_test(0, 0, 5, 5)
+    assert math.isnan(z) and math.isnan(p_value)
+
+
+def test_funnel_limits_by_hand():
+    # p0 = 0.8, n = 100: sqrt(0.8 * 0.2 / 100) = 0.04; 99.8 %: 3.0902 * 0.04 = 0.123609; 95 %: 1.96 * 0.04 = 0.0784
+    lower, upper = funnel_limits(0.8, 100)
+    assert (lower, upper) == pytest.approx((0.676391, 0.923609), abs=1e-6)
+    assert funnel_limits(0.8, 100, Z95) == pytest.approx((0.7216, 0.8784), abs=1e-4)
+    assert Z998 == pytest.approx(3.09, abs=1e-3) and Z95 == pytest.approx(1.96, abs=1e-3)
+
+
+def test_funnel_limits_clip_and_narrow():
+    # p0 = 0.95, n = 1: spread = 3.0902 * sqrt(0.0475) = 0.67350, so the upper limit is clipped at 1
+    lower, upper = funnel_limits(0.95, np.array([1, 10, 1000]))
+    assert lower[0] == pytest.approx(0.95 - 0.67350, abs=1e-5) and upper[0] == 1.0
+    assert funnel_limits(0.05, 1)[0] == 0.0
+    assert np.all(np.diff(upper - lower) < 0)
+
+
+def test_funnel_position():
+    # p0 = 0.8, n = 100: limits 67.6 % and 92.4 %
+    positions = funnel_position([0.93, 0.92, 0.68, 0.67, math.nan], [100] * 5, 0.8)
+    assert positions.tolist() == ["above", "within", "within", "below", None]
+    assert funnel_position(0.5, 0, 0.8) is None
