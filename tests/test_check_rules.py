@@ -240,7 +240,7 @@ def test_straight_lined_questionnaire_is_flagged(check):
                                                                 "r2,oak-house,staff,2026-07-01,5,4,5,5,5\n"})
     [flag] = [f for f in run.dq["flags"] if f["kind"] == "straight-lined"]
     assert flag == {"file": "surveys/s.csv", "kind": "straight-lined",
-                    "message": "1 questionnaire(s) give the same answer to every question (lines 2)"}
+                    "message": "1 questionnaire(s) give the same answer to every question (line 2)"}
 
 
 def test_identity_columns_are_dropped_at_import(check):

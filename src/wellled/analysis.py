@@ -168,8 +168,8 @@ def audit_figures(audits: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     >>> from wellled.framework import load_framework
     >>> audits = pd.DataFrame({"home_id": "h", "period": "2026-Q3", "kloe": "W2", "item_id": list("abcde"),
     ...     "result": ["Met", "Met", "Partially met", "Not met", "N/A"]})
-    >>> audit_figures(audits, load_framework()).loc[0, ["items", "not_applicable", "compliance_pct"]].tolist()
-    [5, 1, 62.5]
+    >>> audit_figures(audits, load_framework())[["items", "not_applicable", "compliance_pct"]].to_dict("records")
+    [{'items': 5, 'not_applicable': 1, 'compliance_pct': 62.5}]
     """
     columns = ["items", *RESULTS.values()]
     if audits.empty:

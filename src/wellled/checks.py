@@ -31,6 +31,7 @@ class Violation:
     column: str
     rule: str
     value: str | None
+    home_id: str | None = None
 
 
 class SuiteRunner:
@@ -77,7 +78,11 @@ def row_violations(file: str, frame: pd.DataFrame, failures: list[tuple[dict, np
         column = meta["column"]
         lines = frame[LINE].to_numpy()[positions]
         values = frame[column].to_numpy(dtype=object)[positions] if column in frame else [None] * len(lines)
-        found += [Violation(file, int(n), column, meta["rule"], _shown(column, v)) for n, v in zip(lines, values)]
+        homes = frame["home_id"].to_numpy(dtype=object)[positions] if "home_id" in frame else [None] * len(lines)
+        found += [
+            Violation(file, int(n), column, meta["rule"], _shown(column, v), _shown("home_id", h))
+            for n, v, h in zip(lines, values, homes, strict=True)
+        ]
     return found
 
 
@@ -91,7 +96,8 @@ def answer_violations(
         for row, question_id in zip(hits["row"].to_numpy(), hits["question_id"].astype(str), strict=True):
             record = responses.iloc[row]
             value = _shown(question_id, record[question_id])
-            found.append(Violation(file, int(record[LINE]), question_id, meta["rule"], value))
+            home_id = _shown("home_id", record["home_id"])
+            found.append(Violation(file, int(record[LINE]), question_id, meta["rule"], value, home_id))
     return found
 
 

@@ -23,6 +23,7 @@ EXPECTATIONS_DIR = _shipped("_expectations", "expectations")
 NOTEBOOKS_DIR = _shipped("_notebooks", "notebooks")
 FRAMEWORKS_DIR = PACKAGE_DIR / "frameworks"
 HOME_REPORT_NOTEBOOK = NOTEBOOKS_DIR / "home-report.ipynb"
+METHODOLOGY_FILE = _shipped("_docs", "docs") / "methodology.md"
 OVERVIEW_NOTEBOOK = NOTEBOOKS_DIR / "provider-overview.ipynb"
 # Quarto project settings, which the built-in renderer honours too: in the wheel, or at the checkout's top.
 QUARTO_CONFIG = next(

@@ -90,17 +90,18 @@ def render_html(report: dict, quarantine: pd.DataFrame) -> str:
         "<h1>Data quality</h1>",
         f'<p class=meta>wellled check, {_e(report["generated_at"])}. Rows read = rows clean + rows quarantined, '
         "for every file.</p>", banner,
-        "<h2>Files</h2><table><thead><tr><th>file</th><th>dataset</th><th>read</th><th>clean</th>"
-        f"<th>quarantined</th><th>outcome</th></tr></thead><tbody>{rows}</tbody></table>",
         "<h2>Flags</h2><p class=meta>Worth a look; they do not stop the run unless --strict is on.</p>",
         f"<table><thead><tr><th>file</th><th>kind</th><th>message</th></tr></thead><tbody>{flag_rows}</tbody></table>",
-        _quarantine_html(quarantine),
+        _quarantine_summary_html(quarantine),
+        "<h2>Files</h2><table><thead><tr><th>file</th><th>dataset</th><th>read</th><th>clean</th>"
+        f"<th>quarantined</th><th>outcome</th></tr></thead><tbody>{rows}</tbody></table>",
+        _quarantine_rows_html(quarantine),
         "</body></html>",
     ]
     return "".join(parts)
 
 
-def _quarantine_html(quarantine: pd.DataFrame) -> str:
+def _quarantine_summary_html(quarantine: pd.DataFrame) -> str:
     if quarantine.empty:
         return "<h2>Quarantine</h2><p>No rows were quarantined.</p>"
     by_rule = (
@@ -112,6 +113,15 @@ def _quarantine_html(quarantine: pd.DataFrame) -> str:
         f"<td class=n>{r.rows}</td></tr>"
         for r in by_rule.itertuples()
     )
+    return (
+        "<h2>Quarantine by rule</h2><table><thead><tr><th>file</th><th>column</th><th>rule</th><th>rows</th></tr>"
+        f"</thead><tbody>{summary}</tbody></table>"
+    )
+
+
+def _quarantine_rows_html(quarantine: pd.DataFrame) -> str:
+    if quarantine.empty:
+        return ""
     shown = quarantine.head(SHOWN_QUARANTINE_ROWS)
     detail = "".join(
         f"<tr><td><code>{_e(r.source_file)}</code></td><td class=n>{r.source_line}</td>"
@@ -123,8 +133,6 @@ def _quarantine_html(quarantine: pd.DataFrame) -> str:
         "clean/quarantine/quarantine.csv.</p>" if len(quarantine) > SHOWN_QUARANTINE_ROWS else ""
     )
     return (
-        "<h2>Quarantine by rule</h2><table><thead><tr><th>file</th><th>column</th><th>rule</th><th>rows</th></tr>"
-        f"</thead><tbody>{summary}</tbody></table>"
         "<h2>Quarantined rows</h2><p class=meta>Line numbers as in the file (header = line 1). Comment text is "
         "never copied here.</p><table><thead><tr><th>file</th><th>line</th><th>column</th><th>rule</th>"
         f"<th>value</th></tr></thead><tbody>{detail}</tbody></table>{more}"

@@ -58,5 +58,6 @@ def straight_lined(answers: pd.DataFrame, responses: pd.DataFrame) -> list[Flag]
         lines = rows["source_line"].sort_values().tolist()
         shown = ", ".join(map(str, lines[:10])) + (" ..." if len(lines) > 10 else "")
         found.append(Flag(file, "straight-lined",
-                          f"{len(lines)} questionnaire(s) give the same answer to every question (lines {shown})"))
+                          f"{len(lines)} questionnaire(s) give the same answer to every question "
+                          f"(line{'s' if len(lines) > 1 else ''} {shown})"))
     return found

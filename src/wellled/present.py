@@ -16,6 +16,8 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from IPython.display import Markdown
 
 __all__ = ["md", "table", "text"]
@@ -27,12 +29,11 @@ MISSING = "–"
 
 
 def _is_missing(value: Any) -> bool:
+    """None, NaN, pd.NA or NaT (a scalar; containers are never missing)."""
     if value is None:
         return True
-    try:
-        return bool(value != value)  # NaN, pd.NA and NaT are not equal to themselves
-    except (TypeError, ValueError):
-        return False
+    missing = pd.isna(value)
+    return isinstance(missing, bool | np.bool_) and bool(missing)
 
 
 def text(value: Any) -> str:

@@ -212,8 +212,8 @@ def _html_args(options: Mapping[str, Any]) -> list[str]:
 def typst_variables(options: Mapping[str, Any]) -> dict[str, str]:
     """``wl-*`` typst template variables from format options, each checked so it is only what it claims to be.
 
-    >>> typst_variables({"papersize": "A4", "margin": {"x": "2cm"}, "toc": True, "fontsize": "1pt;#x"})
-    {'wl-papersize': 'a4', 'wl-margin': '(x: 2cm)', 'wl-toc': 'true', 'wl-toc-depth': '2', 'wl-lang': 'en', 'wl-region': 'GB'}
+    >>> typst_variables({"papersize": "A4", "margin": {"x": "2cm", "y": "9"}, "fontsize": "1pt;#x", "lang": "en"})
+    {'wl-papersize': 'a4', 'wl-margin': '(x: 2cm)', 'wl-lang': 'en'}
     """
     out: dict[str, str] = {}
     paper = str(options.get("papersize", "a4")).lower()
@@ -279,7 +279,8 @@ def _builtin(executed: Path, formats: tuple[str, ...], work: Path, config: Setti
     metadata = work / "metadata.json"
     metadata.write_text(json.dumps(config.meta, default=str), encoding="utf-8")
     common = [pandoc, str(executed.resolve()), "-f", READER, "--ipynb-output=all",
-              "--lua-filter", str(TEMPLATES / "report.lua"), "--metadata-file", str(metadata)]
+              "--lua-filter", str(TEMPLATES / "report.lua"), "--metadata-file", str(metadata),
+              f"--resource-path={executed.resolve().parent}"]
     jobs = {}
     if "html" in formats:
         jobs["html"] = [*common, *_html_args(config.options("html")), "-o", "report.html"]

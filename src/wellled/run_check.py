@@ -350,10 +350,10 @@ def _check_outputs(result: CheckResult) -> None:
 
 def quarantine_frame(violations: list[checks.Violation]) -> pd.DataFrame:
     frame = pd.DataFrame(
-        [(v.file, v.line, v.column, v.rule, v.value) for v in violations],
-        columns=["source_file", "source_line", "column", "rule", "value"],
+        [(v.file, v.line, v.home_id, v.column, v.rule, v.value) for v in violations],
+        columns=["source_file", "source_line", "home_id", "column", "rule", "value"],
     )
-    return frame.astype({"source_file": "string", "source_line": "int64", "column": "string",
+    return frame.astype({"source_file": "string", "source_line": "int64", "home_id": "string", "column": "string",
                          "rule": "string", "value": "string"})
 
 

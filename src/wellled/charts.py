@@ -1,0 +1,209 @@
+"""Report charts with matplotlib: colour-blind-safe (Okabe-Ito), legible at A4, one message per chart.
+
+Each ``*_chart`` function takes plain data (a summary dict or a frame) and returns a :class:`Chart`: the
+figure, and a caption that states what the figure shows in words (its text alternative). :func:`place` saves
+it as SVG beside the notebook and returns Markdown for a captioned figure, so HTML and PDF both carry the
+caption. No chart is drawn for a suppressed figure.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from IPython.display import Markdown  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from wellled import present  # noqa: E402
+
+BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#8C8C8C",
+)
+GROUP_COLOURS = {"staff": BLUE, "resident": ORANGE, "family": GREEN, "professional": PURPLE, "all": "#333333"}
+RATING_BANDS = ((0, 60, "Inadequate"), (60, 75, "Requires improvement"), (75, 90, "Good"), (90, 100, "Outstanding"))
+WIDTH_IN = 6.3  # the text width of an A4 page with 2 cm margins
+FIGURES_DIR = Path("figures")
+
+plt.rcParams.update({
+    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "xtick.labelsize": 8,
+    "ytick.labelsize": 8, "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "path",
+    "figure.dpi": 100, "svg.hashsalt": "wellled",
+})
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    figure: Figure
+    caption: str
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value:.0f}%"
+
+
+def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
+    """Save the chart as SVG under ``folder`` and return a captioned Markdown figure for it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9-]+", "-", chart.name.lower()).strip("-")
+    path = folder / f"{slug}.svg"
+    chart.figure.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(chart.figure)
+    return Markdown(f"![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug}}}\n")
+
+
+def _rating_bands(ax, vertical: bool = False) -> None:
+    shades = ("#fbe3d6", "#fdf1d6", "#e3f1e7", "#d9ecf7")
+    for (low, high, _), shade in zip(RATING_BANDS, shades, strict=True):
+        (ax.axhspan if vertical else ax.axvspan)(low, high, color=shade, zorder=0, lw=0)
+
+
+def themes_chart(summary: dict) -> Chart:
+    """Each theme's score against the indicative rating bands."""
+    themes = summary["themes"]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.42 * len(themes) + 0.9))
+    _rating_bands(ax)
+    labels = [f"{t['label']}" for t in themes][::-1]
+    scores = [t["score"] for t in themes][::-1]
+    for y, score in enumerate(scores):
+        if score is not None:
+            ax.plot([0, score], [y, y], color=GREY, lw=1, zorder=1)
+            ax.plot(score, y, "o", color=BLUE, ms=7, zorder=2)
+            ax.annotate(f"{score:.0f}", (score, y), xytext=(6, 0), textcoords="offset points", va="center")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Theme score (0-100)")
+    for low, high, name in RATING_BANDS:
+        ax.text((low + high) / 2, len(labels) - 0.35, name.replace("Requires ", "Requires\n"), ha="center",
+                va="bottom", fontsize=6.5, color="#444", linespacing=0.9)
+    ax.set_ylim(-0.6, len(labels) + 0.3)
+    rated = [t for t in themes if t["score"] is not None]
+    best = max(rated, key=lambda t: t["score"]) if rated else None
+    worst = min(rated, key=lambda t: t["score"]) if rated else None
+    caption = (
+        f"Theme scores for {summary['period']}: strongest {best['label']} ({best['score']:.0f}), weakest "
+        f"{worst['label']} ({worst['score']:.0f}). Shaded bands show the indicative rating thresholds."
+        if best else "No theme has enough evidence for a score this quarter."
+    )
+    return Chart(f"themes-{summary['home_id']}", fig, caption)
+
+
+def groups_chart(theme: dict, home_id: str) -> Chart | None:
+    """Percent positive by respondent group with 95 % intervals; suppressed groups are not drawn."""
+    survey = theme["survey"]
+    shown = [g for g in survey["by_group"] if not g["suppressed"] and g["positive_pct"] is not None]
+    if survey["suppressed"] or survey["positive_pct"] is None or not shown:
+        return None
+    rows = [*shown, {"respondent_group": "all", "positive_pct": survey["positive_pct"], "ci95": survey["ci95"],
+                     "respondents": survey["respondents"]}]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.36 * len(rows) + 0.8))
+    for y, row in enumerate(reversed(rows)):
+        low, high = row["ci95"]
+        colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
+        ax.barh(y, row["positive_pct"], color=colour, alpha=0.85, height=0.6)
+        ax.errorbar(row["positive_pct"], y, xerr=[[row["positive_pct"] - low], [high - row["positive_pct"]]],
+                    fmt="none", ecolor="#222", capsize=3, lw=1)
+        ax.annotate(f"{row['positive_pct']:.0f}%  (n={row['respondents']})", (high, y), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)), [r["respondent_group"].capitalize() for r in reversed(rows)])
+    ax.set_xlim(0, 115)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel("Positive answers (%), with 95% interval")
+    hidden = [g["respondent_group"] for g in survey["by_group"] if g["suppressed"]]
+    lowest = min(shown, key=lambda g: g["positive_pct"])
+    caption = (
+        f"{theme['label']}: {_pct(survey['positive_pct'])} of answers positive overall; lowest among "
+        f"{lowest['respondent_group']} respondents ({_pct(lowest['positive_pct'])})."
+        + (f" Not shown (fewer than the minimum respondents): {', '.join(hidden)}." if hidden else "")
+    )
+    return Chart(f"groups-{home_id}-{theme['id']}", fig, caption)
+
+
+def trend_chart(theme: dict, home_id: str) -> Chart | None:
+    """Percent positive (with interval) and audit compliance over up to eight quarters."""
+    trend = theme["trend"]
+    survey_points = [(i, t) for i, t in enumerate(trend) if not t["suppressed"] and t["positive_pct"] is not None]
+    audit_points = [(i, t) for i, t in enumerate(trend) if t.get("compliance_pct") is not None]
+    if len(survey_points) + len(audit_points) < 2:
+        return None
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.3))
+    _rating_bands(ax, vertical=True)
+    if survey_points:
+        xs = [i for i, _ in survey_points]
+        ax.fill_between(xs, [t["ci95"][0] for _, t in survey_points], [t["ci95"][1] for _, t in survey_points],
+                        color=BLUE, alpha=0.15, lw=0)
+        ax.plot(xs, [t["positive_pct"] for _, t in survey_points], "-o", color=BLUE, ms=4, label="Survey: % positive")
+    if audit_points:
+        ax.plot([i for i, _ in audit_points], [t["compliance_pct"] for _, t in audit_points], "--s", color=VERMILLION,
+                ms=4, label="Audit: % compliance")
+    ax.set_xticks(range(len(trend)), [t["period"] for t in trend])
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.legend(loc="lower left", frameon=False, ncols=2)
+    change = theme.get("change") or {}
+    moved = change.get("change_pct_points")
+    if moved is None:
+        movement = "no comparison with last quarter"
+    elif change.get("significant"):
+        movement = f"{'up' if moved > 0 else 'down'} {abs(moved):.0f} points on last quarter, a real change (p < 0.05)"
+    else:
+        movement = f"{moved:+.0f} points on last quarter, within chance variation"
+    caption = f"{theme['label']} over {len(trend)} quarters: {movement}."
+    return Chart(f"trend-{home_id}-{theme['id']}", fig, caption)
+
+
+def funnel_chart(limits, homes, home_id: str, theme_label: str, position: str | None) -> Chart | None:
+    """Funnel plot: every home's percent positive against its number of answers, with 95 % and 99.8 % limits.
+
+    ``limits`` has columns ``valid``, ``lower95_pct``, ``upper95_pct``, ``lower998_pct``, ``upper998_pct`` and
+    ``group_positive_pct``; ``homes`` has ``home_id``, ``valid``, ``positive_pct`` for unsuppressed homes.
+    """
+    if limits is None or homes is None or len(homes) < 2 or home_id not in set(homes["home_id"]):
+        return None
+    limits = limits[limits["valid"] >= max(5.0, float(homes["valid"].min()) / 2)]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.8))
+    ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")
+    ax.plot(limits["valid"], limits["lower998_pct"], color=GREY, lw=1, ls="--")
+    ax.plot(limits["valid"], limits["upper95_pct"], color=GREY, lw=1, ls=":", label="95% limits")
+    ax.plot(limits["valid"], limits["lower95_pct"], color=GREY, lw=1, ls=":")
+    centre = float(limits["group_positive_pct"].iloc[0])
+    ax.axhline(centre, color="#555", lw=0.8)
+    others = homes[homes["home_id"] != home_id]
+    this = homes[homes["home_id"] == home_id]
+    ax.scatter(others["valid"], others["positive_pct"], s=18, color=SKY, edgecolor="white", lw=0.5, label="Other homes")
+    ax.scatter(this["valid"], this["positive_pct"], s=60, color=VERMILLION, edgecolor="black", lw=0.6, zorder=3,
+               label="This home")
+    ax.set_xlabel("Valid answers (denominator)")
+    ax.set_ylabel("Positive answers (%)")
+    low = max(0.0, math.floor(min(limits["lower998_pct"].min(), homes["positive_pct"].min()) / 10) * 10)
+    ax.set_ylim(low, 100)
+    ax.legend(loc="lower right", frameon=False, ncols=2, fontsize=7)
+    words = {"above": "above the upper 99.8% limit: better than chance alone would explain",
+             "below": "below the lower 99.8% limit: worse than chance alone would explain",
+             "within": "within the limits: not distinguishable from the provider average"}
+    caption = (f"{theme_label}: this home sits {words.get(position or '', 'on the chart')}, against a provider "
+               f"average of {centre:.0f}% positive.")
+    return Chart(f"funnel-{home_id}-{theme_label}", fig, caption)
+
+
+def response_rates_chart(rates: dict[str, dict], home_id: str) -> Chart | None:
+    """Response rate by respondent group where a denominator exists (staff headcount, residents or beds)."""
+    shown = [(group, r) for group, r in rates.items() if r.get("rate_pct") is not None and not r.get("suppressed")]
+    if not shown:
+        return None
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.4 * len(shown) + 0.8))
+    for y, (group, row) in enumerate(reversed(shown)):
+        ax.barh(y, row["rate_pct"], color=GROUP_COLOURS.get(group, GREY), height=0.6)
+        ax.annotate(f"{row['rate_pct']:.0f}%  ({row['responses']} of {row['eligible']})", (row["rate_pct"], y),
+                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_yticks(range(len(shown)), [group.capitalize() for group, _ in reversed(shown)])
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("Response rate (%)")
+    parts = ", ".join(f"{group} {r['rate_pct']:.0f}%" for group, r in shown)
+    return Chart(f"response-rates-{home_id}", fig, f"Response rates this quarter: {parts}.")

@@ -1,0 +1,119 @@
+"""`wellled summary` end to end on the demo data, with figures recomputed independently from the clean Parquet."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from wellled.config import Paths
+from wellled.loader import load_clean
+from wellled.summary import build_summary
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "summary-schema.json").read_text(encoding="utf-8"))
+PERIOD = "2026-Q3"
+
+
+@pytest.fixture(scope="module")
+def clean(demo_data):
+    return load_clean(Paths(demo_data.data, demo_data.reports))
+
+
+@pytest.fixture(scope="module")
+def summaries(clean) -> dict[str, dict]:
+    return {home: build_summary(clean, home) for home in clean.homes["home_id"]}
+
+
+def survey_by_hand(demo_data, home: str, kloe: str, group: str | None = None) -> tuple[int, int, int]:
+    """(positive, valid, respondents) for one home, KLOE and quarter, straight from the Parquet files."""
+    answers = demo_data.table("answers")
+    questions = demo_data.table("questions")
+    rows = answers.merge(questions[["question_id", "kloe", "reverse_scored"]], on="question_id")
+    rows = rows[(rows["home_id"] == home) & (rows["period"] == PERIOD) & (rows["kloe"] == kloe)]
+    if group:
+        rows = rows[rows["respondent_group"] == group]
+    rows = rows[rows["score"].notna()]
+    score = rows["score"].astype(int).where(~rows["reverse_scored"], 6 - rows["score"].astype(int))
+    return int((score >= 4).sum()), len(rows), rows["response_id"].nunique()
+
+
+def test_every_demo_summary_matches_the_schema(summaries, clean):
+    assert set(summaries) == set(clean.homes["home_id"]) and len(summaries) == 6
+    for summary in summaries.values():
+        jsonschema.validate(summary, SCHEMA)
+        assert summary["period"] == PERIOD
+        assert [t["id"] for t in summary["themes"]] == ["W1", "W2", "W3", "W4", "W5"]
+    jsonschema.validate(build_summary(clean, "birch-lodge", framework="cqc-saf-2024"), SCHEMA)
+
+
+def test_oak_house_survey_figures_by_hand(demo_data, summaries):
+    for theme in summaries["oak-house"]["themes"]:
+        positive, valid, respondents = survey_by_hand(demo_data, "oak-house", theme["id"])
+        survey = theme["survey"]
+        assert (survey["positive"], survey["valid"], survey["respondents"]) == (positive, valid, respondents)
+        assert survey["positive_pct"] == round(100 * positive / valid, 1)
+        staff = next(g for g in survey["by_group"] if g["respondent_group"] == "staff")
+        assert (staff["positive"], staff["valid"]) == survey_by_hand(demo_data, "oak-house", theme["id"], "staff")[:2]
+
+
+def test_audit_compliance_and_group_benchmark_by_hand(demo_data, summaries):
+    audits = demo_data.table("audits")
+    rows = audits[(audits["home_id"] == "birch-lodge") & (audits["period"] == PERIOD) & (audits["kloe"] == "W2")]
+    counts = rows["result"].value_counts()
+    met, partial, not_met = (int(counts.get(r, 0)) for r in ("Met", "Partially met", "Not met"))
+    w2 = summaries["birch-lodge"]["themes"][1]
+    assert w2["audit"]["compliance_pct"] == round(100 * (met + 0.5 * partial) / (met + partial + not_met), 1)
+    pooled = [survey_by_hand(demo_data, home, "W2") for home in summaries]
+    expected = 100 * sum(p for p, _, _ in pooled) / sum(v for _, v, _ in pooled)
+    assert w2["benchmark"]["group_positive_pct"] == round(expected, 1)
+
+
+def test_elm_grove_small_family_sample_is_suppressed(demo_data, summaries):
+    responses = demo_data.table("responses")
+    family = responses[(responses["home_id"] == "elm-grove") & (responses["period"] == PERIOD)
+                       & (responses["respondent_group"] == "family")]
+    assert 0 < len(family) < 5
+    summary = summaries["elm-grove"]
+    for theme in summary["themes"]:
+        for group in theme["survey"]["by_group"]:
+            if group["respondent_group"] == "family":
+                assert group["suppression"] == "primary" and group["positive_pct"] is None
+    assert summary["response_rates"]["family"]["suppressed"]
+    assert all(c["respondent_group"] != "family" for c in summary["comments"])
+
+
+def test_repeat_findings_by_hand(demo_data, summaries):
+    audits = demo_data.table("audits")
+    rows = audits[audits["home_id"] == "birch-lodge"].sort_values(["item_id", "audit_date"])
+    previous = rows.groupby("item_id")["result"].shift(1)
+    repeat = rows[(rows["period"] == PERIOD) & (rows["result"] == "Not met") & (previous == "Not met")]
+    expected = sorted(set(repeat["item_id"]))
+    assert expected, "the demo's declining home should have a repeat finding"
+    assert [r["item_id"] for r in summaries["birch-lodge"]["repeat_findings"]] == expected
+
+
+def test_comments_are_redacted_and_kept_as_text(demo_data, summaries):
+    names = [n.strip() for n in (demo_data.data / "raw" / "redact-names.txt").read_text().splitlines() if n.strip()]
+    texts = [c["text"] for s in summaries.values() for c in s["comments"]]
+    assert texts and not any("@" in t for t in texts)
+    assert any("[email removed]" in t for t in texts)
+    assert not any(name.lower() in t.lower() for t in texts for name in names)
+    assert any("<script>" in t for t in texts)  # markup survives as literal text for the renderer to escape
+
+
+def test_cli_end_to_end(demo_data):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "wellled.cli", "summary", *args, "--data", str(demo_data.data)],
+                              capture_output=True, text=True, timeout=120)
+
+    done = run("elm-grove", "--period", PERIOD, "--framework", "cqc-saf-2024")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["framework"]["id"] == "cqc-saf-2024"
+    unknown = run("nowhere")
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("wellled: unknown home 'nowhere'; known homes:") and "oak-house" in unknown.stderr
+    assert run("oak-house", "--period", "2019-Q1").returncode == 2
