@@ -262,6 +262,8 @@ def write_demo(paths: Paths, homes_count: int = 6, quarters: int = 8, seed: int 
             if frame.empty:
                 continue
             if group == "staff" and step == len(periods) - 1:
+                frame.loc[5, "comment"] = COMMENTS_BAD[4]
+                frame.loc[6, "comment"] = COMMENTS_BAD[3]
                 frame = _realistic_mistakes(frame)
             if group == "family" and step == len(periods) - 1:
                 frame.loc[0, "comment"] = COMMENT_MARKUP

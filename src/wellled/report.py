@@ -230,12 +230,24 @@ def theme_section(report: HomeReport, theme: dict, comments_shown: int = 6) -> I
     if funnel:
         yield charts.place(funnel)
     said = [c for c in summary["comments"] if theme["id"] in c["theme_ids"]]
+    yield from _comment_blocks(said, "on this theme", comments_shown)
+
+
+def _comment_blocks(said: list[dict], about: str, shown: int) -> Iterator[Markdown]:
+    if not said:
+        return
+    yield md("**What people said** ({n} comment(s) {about}; personal details removed)", n=len(said), about=about)
+    lines = [md("- “{text}” ({group})", text=c["text"], group=c["respondent_group"]).data for c in said[:shown]]
+    more = [md("- and {n} more.", n=len(said) - shown).data] if len(said) > shown else []
+    yield Markdown("\n".join(lines + more))
+
+
+def other_comments(summary: dict, comments_shown: int = 10) -> Iterator[Markdown]:
+    """Comments that speak to no theme of the framework, so none is lost."""
+    said = [c for c in summary["comments"] if not c["theme_ids"]]
     if said:
-        yield md("**What people said** ({n} comment(s) on this theme; personal details removed)", n=len(said))
-        lines = [md("- “{text}” ({group})", text=c["text"], group=c["respondent_group"]).data
-                 for c in said[:comments_shown]]
-        more = [md("- and {n} more.", n=len(said) - comments_shown).data] if len(said) > comments_shown else []
-        yield Markdown("\n".join(lines + more))
+        yield md("## Other comments")
+        yield from _comment_blocks(said, "that match no theme", comments_shown)
 
 
 def response_rates_table(summary: dict) -> pd.DataFrame:

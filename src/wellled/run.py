@@ -239,9 +239,16 @@ def report_home(
         "home_id": home_id, "period": period, "framework": framework,
         "data_dir": str(paths.data.resolve()), "reports_dir": str(paths.reports.resolve()),
     }
-    # Files the notebook writes in its working folder (e.g. summary.json) are published with the report;
-    # to add one from here instead, pass before_publish=lambda staging: ... to execute().
-    return execute(notebook, paths.report_dir(home_id, period), parameters, formats=formats, renderer=renderer)
+
+    def write_summary(staging: Path) -> None:
+        from wellled.loader import load_clean
+        from wellled.summary import build_summary, to_json
+
+        summary = build_summary(load_clean(paths), home_id, period, framework)
+        (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
+
+    return execute(notebook, paths.report_dir(home_id, period), parameters, formats=formats, renderer=renderer,
+                   before_publish=write_summary)
 
 
 def _options(args: argparse.Namespace) -> tuple[Paths, tuple[str, ...], str]:

@@ -220,12 +220,17 @@ def build_summary(
     }
 
 
+def to_json(summary: dict) -> str:
+    """The summary as the JSON text ``wellled summary`` prints and reports publish as ``summary.json``."""
+    return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+
+
 def main(args: argparse.Namespace) -> int:
     """Print the summary of ``args.home`` as JSON on standard output."""
     framework = load_framework(args.framework)
     params = AnalysisParams(min_respondents=args.min_respondents)
     clean = load_clean(Paths.from_options(args.data))
     summary = build_summary(clean, args.home, args.period, framework, params)
-    sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(to_json(summary))
     sys.stdout.flush()
     return 0

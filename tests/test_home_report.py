@@ -1,0 +1,104 @@
+"""`wellled report` on the demo data: the real notebook in a real kernel, rendered to HTML and PDF, read back
+as a committee member would (Chromium with the network blocked, pdftotext)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.browser import chromium_path, open_page
+from tests.conftest import run_cli
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed")
+THEMES = ["Culture", "Governance", "Involvement", "Improvement", "Partnerships"]
+
+
+@pytest.fixture(scope="module")
+def reports(demo_data, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("reports")
+    for home in ("oak-house", "elm-grove"):
+        done = run_cli("report", home, "--data", str(demo_data.data), "--reports", str(folder))
+        assert done.code == 0, done.stdout + done.stderr
+        assert f"{home} 2026-Q3" in done.stdout
+    return folder
+
+
+def report_file(reports: Path, home: str, suffix: str) -> Path:
+    return reports / home / "2026-Q3" / f"governance-report.{suffix}"
+
+
+def test_report_folder_holds_notebook_html_pdf_and_summary(reports, demo_data):
+    folder = reports / "oak-house" / "2026-Q3"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "governance-report.html", "governance-report.ipynb", "governance-report.pdf", "summary.json"]
+    printed = run_cli("summary", "oak-house", "--data", str(demo_data.data))
+    assert json.loads((folder / "summary.json").read_text()) == json.loads(printed.stdout)
+    executed = json.loads((folder / "governance-report.ipynb").read_text())
+    injected = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert injected and 'home_id = "oak-house"' in "".join(injected[0]["source"])
+
+
+@needs_chromium
+def test_html_report_reads_right_and_stays_offline(reports, tmp_path):
+    summary = json.loads(report_file(reports, "oak-house", "json").with_name("summary.json").read_text())
+    page = open_page(report_file(reports, "oak-house", "html"), tmp_path / "oak-house.png")
+    assert page.external_requests() == [] and page.console_errors == [] and page.dialogs == []
+    assert page.screenshot.stat().st_size > 50_000
+    text = page.text
+    assert "Oak House" in text and "Executive summary" in text
+    for theme in summary["themes"]:
+        assert f"{theme['label']}\n" in text or f"{theme['label']}\t" in text
+        assert f"Indicative rating: {theme['rating']}" in text
+    assert f"Indicative overall rating for Well-led: {summary['overall_rating']}." in text
+    assert "<script>alert('x')</script> <b>Best</b> home #set page(width: 1cm) **ever** $5" in text
+    assert "jane.doe@example.com" not in text and "07700 900123" not in text
+    assert "Okafor" not in text and "[email removed]" in text or "[e-mail removed]" in text
+
+
+@needs_chromium
+def test_html_report_has_captioned_figures_and_no_code(reports, tmp_path):
+    html = report_file(reports, "oak-house", "html").read_text()
+    assert html.count("<figure") >= 10 and html.count("<figcaption") >= 10
+    assert "load_home_report" not in html and "home_id = " not in html, "code and parameters stay hidden"
+    assert "<script>alert" not in html
+
+
+@needs_poppler
+def test_pdf_is_a4_with_the_same_content(reports):
+    pdf = report_file(reports, "oak-house", "pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "595.276 x 841.89 pts (A4)" in info
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "Oak House" in flat and all(theme in flat for theme in THEMES)
+    assert "<b>Best</b>" in flat and "**ever**" in flat and "#set page(width: 1cm)" in flat
+    assert "jane.doe@example.com" not in flat and "07700 900123" not in flat
+
+
+@needs_poppler
+def test_small_family_sample_is_shown_as_suppressed(reports):
+    summary = json.loads(report_file(reports, "elm-grove", "json").with_name("summary.json").read_text())
+    family = [g for t in summary["themes"] for g in t["survey"]["by_group"] if g["respondent_group"] == "family"]
+    assert family and all(g["suppressed"] and g["positive_pct"] is None for g in family)
+    pdf = report_file(reports, "elm-grove", "pdf")
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "Elm Grove" in text and "Figures hidden in this report" in text
+    assert "family fewer respondents than the minimum" in text
+    assert "Not shown (fewer than the minimum respondents): family" in text
+
+
+def test_unknown_home_and_bad_period_are_usage_errors(demo_data, tmp_path):
+    unknown = run_cli("report", "pine-view", "--data", str(demo_data.data), "--reports", str(tmp_path))
+    assert unknown.code == 2 and "oak-house" in unknown.stderr and "Traceback" not in unknown.stderr
+    for bad in ("../../etc", "Oak House", ""):
+        done = run_cli("report", bad, "--data", str(demo_data.data), "--reports", str(tmp_path))
+        assert done.code == 2, bad
+    period = run_cli("report", "oak-house", "--period", "2026-13", "--data", str(demo_data.data), "--reports", str(tmp_path))
+    assert period.code == 2 and "YYYY-Qn" in period.stderr
+    assert not any(tmp_path.rglob("*.html"))

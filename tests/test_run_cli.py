@@ -1,0 +1,102 @@
+"""`wellled report` / `wellled reports` as a user runs them: bad parameters exit 2 naming what is known and
+write nothing; a good run writes only REPORTS/HOME/PERIOD/."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from wellled import cli, run
+from wellled.config import Paths
+
+FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.fixture(scope="module")
+def homes(demo_data) -> list[str]:
+    return run.known_homes(Paths(demo_data.data, demo_data.reports))
+
+
+@pytest.mark.parametrize(("home", "extra", "expected"), [
+    ("", [], "no home given; known homes: "),
+    ("../../etc", [], "is not an id like 'oak-house'"),
+    ("oak house", [], "is not an id like 'oak-house'"),
+    ("Oak-House", [], "is not an id like 'oak-house'"),
+    ("no-such-home", [], "unknown home 'no-such-home'; known homes: "),
+    (None, ["--period", "2026Q2"], "is not a calendar quarter written YYYY-Qn"),
+    (None, ["--period", "2026-Q5"], "is not a calendar quarter written YYYY-Qn"),
+    (None, ["--period", "1999-Q1"], "no data for"),
+    (None, ["--format", "docx"], "unknown format docx"),
+    (None, ["--framework", "no-such-framework"], "unknown framework"),
+])
+def test_bad_parameters_exit_2_listing_what_is_known_and_write_nothing(
+    demo_data, homes, tmp_path, capsys, home, extra, expected
+):
+    reports = tmp_path / "reports"
+    code = cli.main(["report", homes[0] if home is None else home, "--data", str(demo_data.data),
+                     "--reports", str(reports), "--notebook", str(FIXTURE), *extra])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert expected in err
+    assert "Traceback" not in err and err.count("\n") == 1
+    if home is not None and "format" not in expected:
+        assert ", ".join(homes) in err
+    if "period" in " ".join(extra):
+        assert "quarters with data" in err and "2026-Q3" in err
+    assert not reports.exists() or _files(reports) == []
+    assert not (demo_data.data.parent / "etc").exists()
+
+
+def test_report_writes_the_home_report_for_the_latest_quarter_and_nothing_else(demo_data, homes, tmp_path):
+    reports = tmp_path / "reports"
+    done = run_cli("report", homes[1], "--data", str(demo_data.data), "--reports", str(reports),
+                   "--notebook", str(FIXTURE), "--renderer", "builtin")
+    assert done.code == 0, done.stderr
+    period = run.default_period(Paths(demo_data.data, reports), homes[1])
+    folder = f"{homes[1]}/{period}"
+    assert _files(reports) == [f"{folder}/{name}" for name in (
+        "governance-report.html", "governance-report.ipynb", "governance-report.pdf", "summary.json")]
+    assert f"{homes[1]} {period}: " in done.stdout and "governance-report.pdf" in done.stdout
+    assert done.stderr == ""
+    html = (reports / folder / "governance-report.html").read_text(encoding="utf-8")
+    assert homes[1] in html and period in html
+
+
+def test_reports_writes_every_home_and_says_where(demo_data, homes, tmp_path):
+    reports = tmp_path / "reports"
+    done = run_cli("reports", "--data", str(demo_data.data), "--reports", str(reports), "--period", "2026-Q3",
+                   "--notebook", str(FIXTURE), "--format", "html", "--renderer", "builtin")
+    assert done.code == 0, done.stderr
+    assert _files(reports) == [f"{home}/2026-Q3/{name}" for home in homes
+                               for name in ("governance-report.html", "governance-report.ipynb", "summary.json")]
+    assert [line.split(":")[0] for line in done.stdout.splitlines()] == [f"{home} 2026-Q3" for home in homes]
+
+
+def test_raw_data_newer_than_the_last_check_runs_the_check_first(tmp_path, monkeypatch):
+    paths = Paths(tmp_path / "data", tmp_path / "reports")
+    assert run.needs_check(paths), "no clean data yet"
+    paths.clean.mkdir(parents=True)
+    paths.manifest.write_text("{}")
+    (paths.raw / "surveys").mkdir(parents=True)
+    survey = paths.raw / "surveys" / "staff.csv"
+    survey.write_text("x")
+    old = time.time() - 60
+    os.utime(survey, (old, old))
+    assert not run.needs_check(paths)
+    survey.touch()
+    assert run.needs_check(paths)
+    calls = []
+    monkeypatch.setattr(cli, "main", lambda argv: calls.append(argv) or 1)
+    args = cli.build_parser().parse_args(["report", "oak-house", "--data", str(paths.data), "--reports",
+                                          str(paths.reports), "--check-if-changed"])
+    assert run.main_report(args) == 1, "a failed check stops the report"
+    assert calls == [["check", "--data", str(paths.data), "--reports", str(paths.reports)]]
+    assert _files(paths.reports) == []
