@@ -46,7 +46,7 @@ check: setup ## Validate data/raw with the Great Expectations suites and write d
 report: setup ## Report on one home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWORK=cqc-saf-2024]
 	$(WELLLED) report "$(HOME_ID)" $(PATHS) $(REPORT_OPTS) --check-if-changed
 
-reports: setup ## Report on every home, plus the provider overview
+reports: setup ## Report on every home, each at its latest quarter (or PERIOD=)
 	$(WELLLED) reports $(PATHS) $(REPORT_OPTS) --check-if-changed
 
 test: setup ## Run the test suite (real notebook, real GX suites, real PDF and browser)

@@ -29,22 +29,34 @@ def make_data(data: Path) -> Path:
     (raw / "surveys").mkdir(parents=True)
     (raw / "audits").mkdir()
     homes = [f"home-{i:03d}" for i in range(HOMES)]
-    pd.DataFrame({"home_id": homes, "home_name": [h.title() for h in homes], "beds": 40, "staff_headcount": 300}).to_csv(
-        raw / "homes.csv", index=False)
+    pd.DataFrame(
+        {"home_id": homes, "home_name": [h.title() for h in homes], "beds": 40, "staff_headcount": 300}
+    ).to_csv(raw / "homes.csv", index=False)
     qids = [f"q{i:02d}" for i in range(1, QUESTIONS + 1)]
-    pd.DataFrame({"question_id": qids, "text": [f"Question {q}" for q in qids], "kloe": [f"W{1 + i % 5}" for i in range(QUESTIONS)],
-                  "respondent_groups": "staff;resident;family;professional", "reverse_scored": "false"}).to_csv(
-        raw / "questions.csv", index=False)
+    pd.DataFrame(
+        {
+            "question_id": qids,
+            "text": [f"Question {q}" for q in qids],
+            "kloe": [f"W{1 + i % 5}" for i in range(QUESTIONS)],
+            "respondent_groups": "staff;resident;family;professional",
+            "reverse_scored": "false",
+        }
+    ).to_csv(raw / "questions.csv", index=False)
     start = dt.date(2026, 1, 1)
     days = rng.integers(0, 270, QUESTIONNAIRES)
-    survey = pd.DataFrame({
-        "response_id": [f"R{i:07d}" for i in range(QUESTIONNAIRES)],
-        "home_id": rng.choice(homes, QUESTIONNAIRES),
-        "respondent_group": rng.choice(["staff", "resident", "family", "professional"], QUESTIONNAIRES),
-        "submitted_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in days],
-    })
-    answers = rng.choice(np.array(["1", "2", "3", "4", "5", "Agree", "Strongly agree", "", "Don't know"], dtype=object),
-                         size=(QUESTIONNAIRES, QUESTIONS), p=[.05, .08, .12, .3, .2, .1, .1, .03, .02])
+    survey = pd.DataFrame(
+        {
+            "response_id": [f"R{i:07d}" for i in range(QUESTIONNAIRES)],
+            "home_id": rng.choice(homes, QUESTIONNAIRES),
+            "respondent_group": rng.choice(["staff", "resident", "family", "professional"], QUESTIONNAIRES),
+            "submitted_on": [(start + dt.timedelta(days=int(d))).isoformat() for d in days],
+        }
+    )
+    answers = rng.choice(
+        np.array(["1", "2", "3", "4", "5", "Agree", "Strongly agree", "", "Don't know"], dtype=object),
+        size=(QUESTIONNAIRES, QUESTIONS),
+        p=[0.05, 0.08, 0.12, 0.3, 0.2, 0.1, 0.1, 0.03, 0.02],
+    )
     for i, q in enumerate(qids):
         survey[q] = answers[:, i]
     survey["comment"] = np.where(rng.random(QUESTIONNAIRES) < 0.2, "The manager listens and acts.", "")
@@ -66,11 +78,25 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "data"
         survey = make_data(data)
-        floor_code = (f"import pandas as pd; pd.read_csv({str(survey)!r}, dtype=str, keep_default_na=False)"
-                      f".to_parquet({str(Path(folder) / 'floor.parquet')!r})")
+        floor_code = (
+            f"import pandas as pd; pd.read_csv({str(survey)!r}, dtype=str, keep_default_na=False)"
+            f".to_parquet({str(Path(folder) / 'floor.parquet')!r})"
+        )
         floor = timed([sys.executable, "-c", floor_code])
-        check = timed([sys.executable, "-m", "wellled.cli", "check", "--data", str(data), "--reports",
-                       str(Path(folder) / "reports"), "--today", TODAY])
+        check = timed(
+            [
+                sys.executable,
+                "-m",
+                "wellled.cli",
+                "check",
+                "--data",
+                str(data),
+                "--reports",
+                str(Path(folder) / "reports"),
+                "--today",
+                TODAY,
+            ]
+        )
     print(f"input: {QUESTIONNAIRES:,} questionnaires x {QUESTIONS} questions = {QUESTIONNAIRES * QUESTIONS:,} answers")
     print(f"floor (pandas read_csv + to_parquet): {floor[0]:6.2f} s wall, {floor[1]:7.0f} MiB peak")
     print(f"wellled check:                        {check[0]:6.2f} s wall, {check[1]:7.0f} MiB peak, exit {check[2]}")

@@ -30,8 +30,12 @@ class Completed:
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> Completed:
     """Run ``wellled ARGS`` as a separate process, exactly as a user would."""
     done = subprocess.run(
-        [sys.executable, "-m", "wellled.cli", *args], capture_output=True, text=True, cwd=cwd,
-        env={**os.environ, **(env or {})}, timeout=600,
+        [sys.executable, "-m", "wellled.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=600,
     )
     return Completed(done.returncode, done.stdout, done.stderr)
 

@@ -25,7 +25,9 @@ GOOD_ROWS = [
     "r3,elm-grove,staff,2026-07-03,5,1,,",
     "r4,elm-grove,resident,2026-07-04,3,,Disagree,",
 ]
-AUDIT_HEADER = "audit_id,home_id,audit_date,kloe,item_id,item,result,action,action_owner,priority,action_due,action_closed\n"
+AUDIT_HEADER = (
+    "audit_id,home_id,audit_date,kloe,item_id,item,result,action,action_owner,priority,action_due,action_closed\n"
+)
 AUDIT_ROWS = [
     "a1,oak-house,2026-07-10,W2,W2-01,Governance meeting,Met,,,,,",
     "a1,oak-house,2026-07-10,W2,W2-02,Notifications,Not met,Send them,Manager,high,2026-08-10,2026-08-01",
@@ -33,8 +35,13 @@ AUDIT_ROWS = [
 ]
 
 
-def write_raw(data: Path, surveys: dict[str, str] | None = None, audits: dict[str, str] | None = None,
-              homes: str = HOMES, questions: str = QUESTIONS) -> None:
+def write_raw(
+    data: Path,
+    surveys: dict[str, str] | None = None,
+    audits: dict[str, str] | None = None,
+    homes: str = HOMES,
+    questions: str = QUESTIONS,
+) -> None:
     raw = data / "raw"
     (raw / "surveys").mkdir(parents=True, exist_ok=True)
     (raw / "audits").mkdir(parents=True, exist_ok=True)
@@ -43,7 +50,9 @@ def write_raw(data: Path, surveys: dict[str, str] | None = None, audits: dict[st
     surveys = {"s.csv": SURVEY_HEADER + "\n".join(GOOD_ROWS) + "\n"} if surveys is None else surveys
     audits = {"a.csv": AUDIT_HEADER + "\n".join(AUDIT_ROWS) + "\n"} if audits is None else audits
     for name, text in surveys.items():
-        (raw / "surveys" / name).write_text(text) if isinstance(text, str) else (raw / "surveys" / name).write_bytes(text)
+        (raw / "surveys" / name).write_text(text) if isinstance(text, str) else (raw / "surveys" / name).write_bytes(
+            text
+        )
     for name, text in audits.items():
         (raw / "audits" / name).write_text(text)
 
@@ -55,7 +64,9 @@ def survey(*rows: str, header: str = SURVEY_HEADER) -> dict[str, str]:
 class Run:
     def __init__(self, tmp_path: Path, capsys, *extra: str):
         self.data, self.reports = tmp_path / "data", tmp_path / "reports"
-        self.code = cli.main(["check", "--data", str(self.data), "--reports", str(self.reports), "--today", TODAY, *extra])
+        self.code = cli.main(
+            ["check", "--data", str(self.data), "--reports", str(self.reports), "--today", TODAY, *extra]
+        )
         captured = capsys.readouterr()
         self.out, self.err = captured.out, captured.err
         self.dq = json.loads((self.reports / "data-quality" / "data-quality.json").read_text())
@@ -87,8 +98,14 @@ def check(tmp_path, capsys):
 def test_clean_files_pass_and_reconcile(check):
     run = check()
     assert run.code == 0
-    assert run.file("surveys/s.csv") == {"file": "surveys/s.csv", "dataset": "surveys", "rows_read": 4,
-                                         "rows_clean": 4, "rows_quarantined": 0, "blocking_error": None}
+    assert run.file("surveys/s.csv") == {
+        "file": "surveys/s.csv",
+        "dataset": "surveys",
+        "rows_read": 4,
+        "rows_clean": 4,
+        "rows_quarantined": 0,
+        "blocking_error": None,
+    }
     assert "surveys/s.csv (surveys sha256" in run.out and "read 4 = clean 4 + quarantined 0" in run.out
     answers = run.table("answers")
     r2 = answers[answers.response_id == "r2"].set_index("question_id")["score"]
@@ -99,8 +116,13 @@ def test_clean_files_pass_and_reconcile(check):
 
 
 def test_non_answers_are_missing_not_errors(check):
-    run = check(surveys=survey("r5,oak-house,staff,2026-07-05, N/A ,Don't know,,", "r6,oak-house,resident,2026-07-06,,,DON’T KNOW,",
-                               "r7,oak-house,resident,2026-07-06,  strongly AGREE ,,n/a,"))
+    run = check(
+        surveys=survey(
+            "r5,oak-house,staff,2026-07-05, N/A ,Don't know,,",
+            "r6,oak-house,resident,2026-07-06,,,DON’T KNOW,",
+            "r7,oak-house,resident,2026-07-06,  strongly AGREE ,,n/a,",
+        )
+    )
     assert run.code == 0 and run.quarantine.empty
     scores = run.table("answers").set_index(["response_id", "question_id"])["score"]
     assert scores.loc[("r5", "q1")] is pd.NA and scores.loc[("r6", "q3")] is pd.NA
@@ -118,7 +140,12 @@ def test_non_answers_are_missing_not_errors(check):
         ("r5,oak-house,resident,2026-07-05,4,4,,", 6, "q2", "question not asked of this respondent group"),
         ("r5,oak-house,staff,2026-12-01,4,4,,", 6, "submitted_on", "date in the future"),
         ("r5,oak-house,staff,05/07/2026,4,4,,", 6, "submitted_on", "not a date written YYYY-MM-DD"),
-        ("r1,oak-house,staff,2026-07-05,4,4,,", 6, "response_id", "response_id repeated (an earlier row has the same id)"),
+        (
+            "r1,oak-house,staff,2026-07-05,4,4,,",
+            6,
+            "response_id",
+            "response_id repeated (an earlier row has the same id)",
+        ),
     ],
 )
 def test_each_survey_row_rule_quarantines_the_row(check, row, line, column, rule):
@@ -139,17 +166,27 @@ def test_quarantine_names_value_but_never_the_comment(check):
 
 def test_line_numbers_follow_the_file_with_multiline_comments_and_blank_lines(check):
     header = SURVEY_HEADER
-    text = header + 'r1,oak-house,staff,2026-07-01,4,2,,"first line\nsecond line"\n\n' + "\n".join(GOOD_ROWS[1:]) + "\nr9,oak-house,staff,2026-07-01,9,2,,\n"
+    text = (
+        header
+        + 'r1,oak-house,staff,2026-07-01,4,2,,"first line\nsecond line"\n\n'
+        + "\n".join(GOOD_ROWS[1:])
+        + "\nr9,oak-house,staff,2026-07-01,9,2,,\n"
+    )
     run = check(surveys={"s.csv": text})
-    assert run.rows() == [(8, "q1", "answer is not 1-5, a Likert label (Strongly disagree .. Strongly agree) or a non-answer")]
+    assert run.rows() == [
+        (8, "q1", "answer is not 1-5, a Likert label (Strongly disagree .. Strongly agree) or a non-answer")
+    ]
 
 
 @pytest.mark.parametrize(
     ("row", "column", "rule"),
     [
         ("a2,oak-house,2026-07-10,W2,W2-03,Meds,Maybe,,,,,", "result", "unknown result"),
-        ("a2,oak-house,2026-07-10,W2,W2-03,Meds,Not met,Fix,Manager,high,2026-08-01,2026-07-01", "action_closed",
-         "action_closed is before audit_date"),
+        (
+            "a2,oak-house,2026-07-10,W2,W2-03,Meds,Not met,Fix,Manager,high,2026-08-01,2026-07-01",
+            "action_closed",
+            "action_closed is before audit_date",
+        ),
         ("a2,oak-house,2026-07-10,W9,W2-03,Meds,Met,,,,,", "kloe", "kloe is not one of W1..W5"),
         ("a2,oak-house,2026-07-10,W2,W2-03,Meds,Met,,,urgent,,", "priority", "priority is not high, medium or low"),
         ("a2,oak-house,2027-01-10,W2,W2-03,Meds,Met,,,,,", "audit_date", "date in the future"),
@@ -178,12 +215,18 @@ def _clean_before(check) -> tuple[Run, str]:
         ({"s.csv": SURVEY_HEADER}, "the file has a header but no rows"),
         ({"s.csv": b"response_id,home_id\n\xff\xfe,oak\n"}, "line 2: the file is not UTF-8 text"),
         ({"s.xlsx": b"PK\x03\x04 this is no workbook"}, "not a readable XLSX workbook"),
-        ({"s.csv": AUDIT_HEADER + AUDIT_ROWS[0] + "\n"},
-         "required columns missing: response_id, respondent_group, submitted_on (it looks like a audits file)"),
-        ({"s.csv": SURVEY_HEADER.replace(",comment", ",q99,comment") + "r1,oak-house,staff,2026-07-01,4,2,,5,\n"},
-         "columns that are not questions in questions.csv: q99"),
-        ({"s.csv": SURVEY_HEADER + "\n".join(["x1,nowhere,staff,2026-07-01,4,4,,"] * 3 + GOOD_ROWS[:2]) + "\n"},
-         "3 of 5 rows broke a rule (more than half)"),
+        (
+            {"s.csv": AUDIT_HEADER + AUDIT_ROWS[0] + "\n"},
+            "required columns missing: response_id, respondent_group, submitted_on (it looks like a audits file)",
+        ),
+        (
+            {"s.csv": SURVEY_HEADER.replace(",comment", ",q99,comment") + "r1,oak-house,staff,2026-07-01,4,2,,5,\n"},
+            "columns that are not questions in questions.csv: q99",
+        ),
+        (
+            {"s.csv": SURVEY_HEADER + "\n".join(["x1,nowhere,staff,2026-07-01,4,4,,"] * 3 + GOOD_ROWS[:2]) + "\n"},
+            "3 of 5 rows broke a rule (more than half)",
+        ),
     ],
 )
 def test_file_rules_reject_the_file_and_keep_clean_as_it_was(check, tmp_path, capsys, files, expected):
@@ -213,8 +256,11 @@ def test_same_file_twice_is_flagged_and_imported_once(check):
     text = SURVEY_HEADER + "\n".join(GOOD_ROWS) + "\n"
     run = check(surveys={"s.csv": text, "t.csv": text})
     assert run.code == 0
-    assert {"file": "surveys/t.csv", "kind": "duplicate-file",
-            "message": "same content as surveys/s.csv: its rows were imported once"} in run.dq["flags"]
+    assert {
+        "file": "surveys/t.csv",
+        "kind": "duplicate-file",
+        "message": "same content as surveys/s.csv: its rows were imported once",
+    } in run.dq["flags"]
     assert run.file("surveys/t.csv")["rows_quarantined"] == 4
     assert len(run.table("responses")) == 4
 
@@ -236,11 +282,18 @@ def test_response_volume_moving_more_than_threefold_is_flagged(check):
 def test_straight_lined_questionnaire_is_flagged(check):
     header = "response_id,home_id,respondent_group,submitted_on,q1,q2,qa,qb,qc\n"
     questions = QUESTIONS + "".join(f"q{x},Extra {x},W2,staff,false\n" for x in "abc")
-    run = check(questions=questions, surveys={"s.csv": header + "r1,oak-house,staff,2026-07-01,5,5,5,5,5\n"
-                                                                "r2,oak-house,staff,2026-07-01,5,4,5,5,5\n"})
+    run = check(
+        questions=questions,
+        surveys={
+            "s.csv": header + "r1,oak-house,staff,2026-07-01,5,5,5,5,5\nr2,oak-house,staff,2026-07-01,5,4,5,5,5\n"
+        },
+    )
     [flag] = [f for f in run.dq["flags"] if f["kind"] == "straight-lined"]
-    assert flag == {"file": "surveys/s.csv", "kind": "straight-lined",
-                    "message": "1 questionnaire(s) give the same answer to every question (line 2)"}
+    assert flag == {
+        "file": "surveys/s.csv",
+        "kind": "straight-lined",
+        "message": "1 questionnaire(s) give the same answer to every question (line 2)",
+    }
 
 
 def test_identity_columns_are_dropped_at_import(check):
@@ -257,18 +310,25 @@ def test_bad_home_rows_are_quarantined_too(check):
     more = "".join(f"home-{i},Home {i},10,10\n" for i in range(3))
     run = check(homes=HOMES + more + "Bad Id,Bad,10,10\noak-house,Again,5,5\nbeech,Beech,ten,5\n")
     assert run.code == 0
-    assert run.rows() == [(7, "home_id", "home id is not a slug like oak-house"),
-                          (8, "home_id", "home_id repeated (an earlier row has the same id)"),
-                          (9, "beds", "not a whole number")]
+    assert run.rows() == [
+        (7, "home_id", "home id is not a slug like oak-house"),
+        (8, "home_id", "home_id repeated (an earlier row has the same id)"),
+        (9, "beds", "not a whole number"),
+    ]
     assert list(run.table("homes").home_id) == ["oak-house", "elm-grove", "home-0", "home-1", "home-2"]
 
 
 def test_xlsx_survey_line_numbers_are_spreadsheet_rows(check, tmp_path):
-    frame = pd.read_csv(pd.io.common.StringIO(SURVEY_HEADER + "\n".join(GOOD_ROWS) + "\nr5,oak-house,staff,2026-07-05,7,4,,\n"), dtype=str)
+    frame = pd.read_csv(
+        pd.io.common.StringIO(SURVEY_HEADER + "\n".join(GOOD_ROWS) + "\nr5,oak-house,staff,2026-07-05,7,4,,\n"),
+        dtype=str,
+    )
     target = tmp_path / "s.xlsx"
     frame.to_excel(target, index=False)
     run = check(surveys={"s.xlsx": target.read_bytes()})
-    assert run.rows() == [(6, "q1", "answer is not 1-5, a Likert label (Strongly disagree .. Strongly agree) or a non-answer")]
+    assert run.rows() == [
+        (6, "q1", "answer is not 1-5, a Likert label (Strongly disagree .. Strongly agree) or a non-answer")
+    ]
 
 
 def test_data_quality_html_escapes_values_from_data(check):

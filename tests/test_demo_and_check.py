@@ -29,8 +29,9 @@ def test_every_demo_file_reconciles_and_the_demo_has_its_stories(demo_data):
     staff_rate = responses[responses.respondent_group == "staff"].groupby("home_id").size() / 8
     rate = staff_rate / homes.set_index("home_id").staff_headcount
     assert rate.between(0.35, 0.65).all(), rate
-    assert sorted(responses.period.unique()) == [f"{y}-Q{q}" for y, q in
-                                                  [(2024, 4), (2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2), (2026, 3)]]
+    assert sorted(responses.period.unique()) == [
+        f"{y}-Q{q}" for y, q in [(2024, 4), (2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2), (2026, 3)]
+    ]
     comments = responses.comment.dropna()
     assert comments.str.contains("@example.com").any() and comments.str.contains("07700 900123").any()
     assert comments.str.contains("<script>").any()
@@ -42,9 +43,17 @@ def test_every_demo_file_reconciles_and_the_demo_has_its_stories(demo_data):
 
 def test_demo_is_deterministic_and_refuses_foreign_data(tmp_path):
     for name in ("a", "b"):
-        assert run_cli("demo", "--data", str(tmp_path / name), "--end", DEMO_END, "--homes", "2", "--quarters", "2").code == 0
-    digest = {n: {p.relative_to(tmp_path / n): hashlib.sha256(p.read_bytes()).hexdigest()
-                  for p in (tmp_path / n).rglob("*.csv")} for n in ("a", "b")}
+        assert (
+            run_cli("demo", "--data", str(tmp_path / name), "--end", DEMO_END, "--homes", "2", "--quarters", "2").code
+            == 0
+        )
+    digest = {
+        n: {
+            p.relative_to(tmp_path / n): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in (tmp_path / n).rglob("*.csv")
+        }
+        for n in ("a", "b")
+    }
     assert digest["a"] == digest["b"] and len(digest["a"]) > 4
     foreign = tmp_path / "real" / "raw"
     foreign.mkdir(parents=True)
@@ -72,9 +81,25 @@ def test_clean_outputs_match_the_manifest(demo_data):
 def test_two_checks_at_once_leave_one_consistent_clean(demo_data, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(demo_data.data / "raw", data / "raw")
-    runs = [subprocess.Popen([sys.executable, "-m", "wellled.cli", "check", "--data", str(data), "--reports",
-                              str(tmp_path / f"r{i}"), "--today", DEMO_TODAY], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE) for i in range(2)]
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wellled.cli",
+                "check",
+                "--data",
+                str(data),
+                "--reports",
+                str(tmp_path / f"r{i}"),
+                "--today",
+                DEMO_TODAY,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(2)
+    ]
     assert [r.wait(timeout=300) for r in runs] == [0, 0]
     manifest = json.loads((data / "clean" / "manifest.json").read_text())
     for name, digest in manifest["outputs"].items():

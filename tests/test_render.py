@@ -22,7 +22,8 @@ HOSTILE = [
 HIDDEN = ["HIDDEN-CODE-MARKER", "home_id =", "INCLUDE-FALSE-MARKER", "WARNING-MARKER", "fixture-home",
           "import matplotlib", "papermill"]
 SHOWN = ["injected-home", "2026-Q2", "STDOUT-MARKER", "ECHO-TRUE-MARKER", "Figure 1",
-         "Staff scores rose in each of the last four quarters.", "Open actions, oldest first.", "A-080"]
+         "Staff scores rose in each of the last four quarters.", "Table 1: Open actions, oldest first.",
+         "Table 2: A DataFrame displayed as it is.", "A-080"]
 
 
 @pytest.fixture(scope="module")

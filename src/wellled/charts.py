@@ -16,25 +16,41 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from IPython.display import Markdown  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from IPython.display import Markdown
+from matplotlib.figure import Figure
 
-from wellled import present  # noqa: E402
+from wellled import present
 
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#8C8C8C",
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#8C8C8C",
 )
 GROUP_COLOURS = {"staff": BLUE, "resident": ORANGE, "family": GREEN, "professional": PURPLE, "all": "#333333"}
 RATING_BANDS = ((0, 60, "Inadequate"), (60, 75, "Requires improvement"), (75, 90, "Good"), (90, 100, "Outstanding"))
 WIDTH_IN = 6.3  # the text width of an A4 page with 2 cm margins
 FIGURES_DIR = Path("figures")
 
-plt.rcParams.update({
-    "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "xtick.labelsize": 8,
-    "ytick.labelsize": 8, "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "path",
-    "figure.dpi": 100, "svg.hashsalt": "wellled",
-})
+plt.rcParams.update(
+    {
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "legend.fontsize": 8,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.fonttype": "path",
+        "figure.dpi": 100,
+        "svg.hashsalt": "wellled",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -75,21 +91,30 @@ def themes_chart(summary: dict) -> Chart:
         if score is not None:
             ax.plot([0, score], [y, y], color=GREY, lw=1, zorder=1)
             ax.plot(score, y, "o", color=BLUE, ms=7, zorder=2)
-            ax.annotate(f"{score:.0f}", (score, y), xytext=(6, 0), textcoords="offset points", va="center")
+            ax.annotate(f"{score:.1f}", (score, y), xytext=(6, 0), textcoords="offset points", va="center")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Theme score (0-100)")
     for low, high, name in RATING_BANDS:
-        ax.text((low + high) / 2, len(labels) - 0.35, name.replace("Requires ", "Requires\n"), ha="center",
-                va="bottom", fontsize=6.5, color="#444", linespacing=0.9)
+        ax.text(
+            (low + high) / 2,
+            len(labels) - 0.35,
+            name.replace("Requires ", "Requires\n"),
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
+            color="#444",
+            linespacing=0.9,
+        )
     ax.set_ylim(-0.6, len(labels) + 0.3)
     rated = [t for t in themes if t["score"] is not None]
     best = max(rated, key=lambda t: t["score"]) if rated else None
     worst = min(rated, key=lambda t: t["score"]) if rated else None
     caption = (
-        f"Theme scores for {summary['period']}: strongest {best['label']} ({best['score']:.0f}), weakest "
-        f"{worst['label']} ({worst['score']:.0f}). Shaded bands show the indicative rating thresholds."
-        if best else "No theme has enough evidence for a score this quarter."
+        f"Theme scores for {summary['period']}: strongest {best['label']} ({best['score']:.1f}), weakest "
+        f"{worst['label']} ({worst['score']:.1f}). Shaded bands show the indicative rating thresholds."
+        if best
+        else "No theme has enough evidence for a score this quarter."
     )
     return Chart(f"themes-{summary['home_id']}", fig, caption)
 
@@ -100,17 +125,37 @@ def groups_chart(theme: dict, home_id: str) -> Chart | None:
     shown = [g for g in survey["by_group"] if not g["suppressed"] and g["positive_pct"] is not None]
     if survey["suppressed"] or survey["positive_pct"] is None or not shown:
         return None
-    rows = [*shown, {"respondent_group": "all", "positive_pct": survey["positive_pct"], "ci95": survey["ci95"],
-                     "respondents": survey["respondents"]}]
+    rows = [
+        *shown,
+        {
+            "respondent_group": "all",
+            "positive_pct": survey["positive_pct"],
+            "ci95": survey["ci95"],
+            "respondents": survey["respondents"],
+        },
+    ]
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.36 * len(rows) + 0.8))
     for y, row in enumerate(reversed(rows)):
         low, high = row["ci95"]
         colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
         ax.barh(y, row["positive_pct"], color=colour, alpha=0.85, height=0.6)
-        ax.errorbar(row["positive_pct"], y, xerr=[[row["positive_pct"] - low], [high - row["positive_pct"]]],
-                    fmt="none", ecolor="#222", capsize=3, lw=1)
-        ax.annotate(f"{row['positive_pct']:.0f}%  (n={row['respondents']})", (high, y), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=8)
+        ax.errorbar(
+            row["positive_pct"],
+            y,
+            xerr=[[row["positive_pct"] - low], [high - row["positive_pct"]]],
+            fmt="none",
+            ecolor="#222",
+            capsize=3,
+            lw=1,
+        )
+        ax.annotate(
+            f"{row['positive_pct']:.0f}%  (n={row['respondents']})",
+            (high, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     ax.set_yticks(range(len(rows)), [r["respondent_group"].capitalize() for r in reversed(rows)])
     ax.set_xlim(0, 115)
     ax.set_xticks(range(0, 101, 20))
@@ -136,12 +181,24 @@ def trend_chart(theme: dict, home_id: str) -> Chart | None:
     _rating_bands(ax, vertical=True)
     if survey_points:
         xs = [i for i, _ in survey_points]
-        ax.fill_between(xs, [t["ci95"][0] for _, t in survey_points], [t["ci95"][1] for _, t in survey_points],
-                        color=BLUE, alpha=0.15, lw=0)
+        ax.fill_between(
+            xs,
+            [t["ci95"][0] for _, t in survey_points],
+            [t["ci95"][1] for _, t in survey_points],
+            color=BLUE,
+            alpha=0.15,
+            lw=0,
+        )
         ax.plot(xs, [t["positive_pct"] for _, t in survey_points], "-o", color=BLUE, ms=4, label="Survey: % positive")
     if audit_points:
-        ax.plot([i for i, _ in audit_points], [t["compliance_pct"] for _, t in audit_points], "--s", color=VERMILLION,
-                ms=4, label="Audit: % compliance")
+        ax.plot(
+            [i for i, _ in audit_points],
+            [t["compliance_pct"] for _, t in audit_points],
+            "--s",
+            color=VERMILLION,
+            ms=4,
+            label="Audit: % compliance",
+        )
     ax.set_xticks(range(len(trend)), [t["period"] for t in trend])
     ax.set_ylim(0, 100)
     ax.set_ylabel("%")
@@ -177,18 +234,30 @@ def funnel_chart(limits, homes, home_id: str, theme_label: str, position: str | 
     others = homes[homes["home_id"] != home_id]
     this = homes[homes["home_id"] == home_id]
     ax.scatter(others["valid"], others["positive_pct"], s=18, color=SKY, edgecolor="white", lw=0.5, label="Other homes")
-    ax.scatter(this["valid"], this["positive_pct"], s=60, color=VERMILLION, edgecolor="black", lw=0.6, zorder=3,
-               label="This home")
+    ax.scatter(
+        this["valid"],
+        this["positive_pct"],
+        s=60,
+        color=VERMILLION,
+        edgecolor="black",
+        lw=0.6,
+        zorder=3,
+        label="This home",
+    )
     ax.set_xlabel("Valid answers (denominator)")
     ax.set_ylabel("Positive answers (%)")
     low = max(0.0, math.floor(min(limits["lower998_pct"].min(), homes["positive_pct"].min()) / 10) * 10)
     ax.set_ylim(low, 100)
     ax.legend(loc="lower right", frameon=False, ncols=2, fontsize=7)
-    words = {"above": "above the upper 99.8% limit: better than chance alone would explain",
-             "below": "below the lower 99.8% limit: worse than chance alone would explain",
-             "within": "within the limits: not distinguishable from the provider average"}
-    caption = (f"{theme_label}: this home sits {words.get(position or '', 'on the chart')}, against a provider "
-               f"average of {centre:.0f}% positive.")
+    words = {
+        "above": "above the upper 99.8% limit: better than chance alone would explain",
+        "below": "below the lower 99.8% limit: worse than chance alone would explain",
+        "within": "within the limits: not distinguishable from the provider average",
+    }
+    caption = (
+        f"{theme_label}: this home sits {words.get(position or '', 'on the chart')}, against a provider "
+        f"average of {centre:.0f}% positive."
+    )
     return Chart(f"funnel-{home_id}-{theme_label}", fig, caption)
 
 
@@ -200,8 +269,14 @@ def response_rates_chart(rates: dict[str, dict], home_id: str) -> Chart | None:
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.4 * len(shown) + 0.8))
     for y, (group, row) in enumerate(reversed(shown)):
         ax.barh(y, row["rate_pct"], color=GROUP_COLOURS.get(group, GREY), height=0.6)
-        ax.annotate(f"{row['rate_pct']:.0f}%  ({row['responses']} of {row['eligible']})", (row["rate_pct"], y),
-                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(
+            f"{row['rate_pct']:.0f}%  ({row['responses']} of {row['eligible']})",
+            (row["rate_pct"], y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     ax.set_yticks(range(len(shown)), [group.capitalize() for group, _ in reversed(shown)])
     ax.set_xlim(0, 110)
     ax.set_xlabel("Response rate (%)")

@@ -56,9 +56,7 @@ class SuiteRunner:
         frame = frame.reset_index(drop=True)
         suite = self._gx.ExpectationSuite(name="wellled", expectations=expectations)
         batch = self._batches.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(
-            suite, expectation_parameters=parameters, result_format={"result_format": "COMPLETE"}
-        )
+        result = batch.validate(suite, expectation_parameters=parameters, result_format={"result_format": "COMPLETE"})
         failures = []
         for outcome in result.results:
             meta = outcome.expectation_config.meta
@@ -150,9 +148,7 @@ def prepare_responses(frame: pd.DataFrame, earlier_ids: set[str]) -> pd.DataFram
     return out
 
 
-def prepare_answers(
-    responses: pd.DataFrame, question_ids: list[str], asked: dict[str, set[str]]
-) -> pd.DataFrame:
+def prepare_answers(responses: pd.DataFrame, question_ids: list[str], asked: dict[str, set[str]]) -> pd.DataFrame:
     """Long frame, one row per questionnaire x question column, with the normalised answer text.
 
     ``row`` is the position of the questionnaire in ``responses``. Normalising works on the few distinct

@@ -74,11 +74,20 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--period", help="quarter YYYY-Qn (default: the home's latest quarter with data)")
     parser.add_argument("--framework", help="cqc-kloe-2017 (default), cqc-saf-2024, or a framework file")
     parser.add_argument("--format", default="html,pdf", help="html, pdf or html,pdf (default)")
-    parser.add_argument("--renderer", default="auto", choices=("auto", "quarto", "builtin"),
-                        help="quarto if it is on PATH (auto, the default), else the built-in pandoc + typst")
-    parser.add_argument("--check-if-changed", action="store_true",
-                        help="run `wellled check` first if DATA/raw changed since the last check")
+    parser.add_argument(
+        "--renderer",
+        default="auto",
+        choices=("auto", "quarto", "builtin"),
+        help="quarto if it is on PATH (auto, the default), else the built-in pandoc + typst",
+    )
+    parser.add_argument(
+        "--check-if-changed",
+        action="store_true",
+        help="run `wellled check` first if DATA/raw changed since the last check",
+    )
     parser.add_argument("--notebook", help=argparse.SUPPRESS)
+
+
 # --- end report / reports ---
 
 
@@ -110,10 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(summary, reports=False)
     summary.add_argument("home", metavar="HOME", help="home id, e.g. oak-house")
     summary.add_argument("--period", help="quarter YYYY-Qn (default: the home's latest quarter with data)")
-    summary.add_argument("--framework", default="cqc-kloe-2017",
-                         help="cqc-kloe-2017 (default), cqc-saf-2024, or the path to a framework file")
-    summary.add_argument("--min-respondents", type=int, default=5,
-                         help="suppress figures from fewer questionnaires than this (default 5)")
+    summary.add_argument(
+        "--framework",
+        default="cqc-kloe-2017",
+        help="cqc-kloe-2017 (default), cqc-saf-2024, or the path to a framework file",
+    )
+    summary.add_argument(
+        "--min-respondents",
+        type=int,
+        default=5,
+        help="suppress figures from fewer questionnaires than this (default 5)",
+    )
     summary.set_defaults(handler=_summary)
 
     report = commands.add_parser("report", help="execute and render the governance report of one home")

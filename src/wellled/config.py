@@ -36,9 +36,7 @@ REPORT_STEM = "governance-report"
 def require_slug(value: str, what: str = "home") -> str:
     """Return ``value`` if it is a safe slug such as ``oak-house``; otherwise a UsageError."""
     if not value or not SLUG_PATTERN.match(value):
-        raise UsageError(
-            f"{what} {value!r} is not an id like 'oak-house' (lower-case letters, digits and hyphens)"
-        )
+        raise UsageError(f"{what} {value!r} is not an id like 'oak-house' (lower-case letters, digits and hyphens)")
     return value
 
 

@@ -108,12 +108,13 @@ def data_dictionary_markdown() -> str:
     """The data dictionary as Markdown: one table of columns and a list of row rules per dataset."""
     parts = []
     for dataset in datasets():
-        parts.append(f"### `{dataset.location}`: {dataset.name}\n\n{dataset.description} {dataset.row[0].upper() + dataset.row[1:]}.\n")
+        parts.append(
+            f"### `{dataset.location}`: {dataset.name}\n\n"
+            f"{dataset.description} {dataset.row[0].upper() + dataset.row[1:]}.\n"
+        )
         parts.append("| column | required | type | meaning |\n|---|---|---|---|")
         for c in dataset.columns:
-            parts.append(
-                f"| `{c.name}` | {'yes' if c.required else 'no'} | {_cell(c.type)} | {_cell(c.description)} |"
-            )
+            parts.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {_cell(c.type)} | {_cell(c.description)} |")
         parts.append("\nRows that break one of these rules go to the quarantine, with the rule in these words:\n")
         for column, rule in rules_by_column(dataset):
             parts.append(f"- `{column}`: {_cell(rule)}")

@@ -26,23 +26,128 @@ LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree"
 GROUPS = ("staff", "resident", "family", "professional")
 
 QUESTIONS = [
-    ("q01", "I would recommend this home to a friend or relative.", "W1", "staff;resident;family;professional", False, "shared-direction-and-culture"),
-    ("q02", "Staff treat residents with kindness, dignity and respect.", "W1", "resident;family;professional", False, "shared-direction-and-culture"),
-    ("q03", "I understand the home's vision and values and see them in practice.", "W1", "staff", False, "shared-direction-and-culture"),
-    ("q04", "I feel able to raise a concern and know it will be taken seriously.", "W1", "staff;resident;family", False, "freedom-to-speak-up"),
+    (
+        "q01",
+        "I would recommend this home to a friend or relative.",
+        "W1",
+        "staff;resident;family;professional",
+        False,
+        "shared-direction-and-culture",
+    ),
+    (
+        "q02",
+        "Staff treat residents with kindness, dignity and respect.",
+        "W1",
+        "resident;family;professional",
+        False,
+        "shared-direction-and-culture",
+    ),
+    (
+        "q03",
+        "I understand the home's vision and values and see them in practice.",
+        "W1",
+        "staff",
+        False,
+        "shared-direction-and-culture",
+    ),
+    (
+        "q04",
+        "I feel able to raise a concern and know it will be taken seriously.",
+        "W1",
+        "staff;resident;family",
+        False,
+        "freedom-to-speak-up",
+    ),
     ("q05", "I worry that raising a concern would be held against me.", "W1", "staff", True, "freedom-to-speak-up"),
     ("q06", "Everyone here is treated fairly, whatever their background.", "W1", "staff", False, "workforce-edi"),
-    ("q07", "The manager is visible, approachable and leads by example.", "W2", "staff;resident;family", False, "capable-compassionate-inclusive-leaders"),
-    ("q08", "I know who is responsible for what in the home.", "W2", "staff;family", False, "governance-management-sustainability"),
-    ("q09", "Records about residents are accurate and up to date.", "W2", "staff;professional", False, "governance-management-sustainability"),
-    ("q10", "My views are asked for and acted on.", "W3", "staff;resident;family", False, "shared-direction-and-culture"),
-    ("q11", "I am kept informed about changes in the home.", "W3", "staff;resident;family", False, "freedom-to-speak-up"),
-    ("q12", "Residents' meetings and surveys lead to real changes.", "W3", "resident;family", False, "shared-direction-and-culture"),
-    ("q13", "The home learns from mistakes, incidents and complaints.", "W4", "staff;professional", False, "learning-improvement-innovation"),
-    ("q14", "I have had the training and supervision I need to do my job well.", "W4", "staff", False, "learning-improvement-innovation"),
-    ("q15", "The home keeps getting better.", "W4", "resident;family;professional", False, "learning-improvement-innovation"),
-    ("q16", "The home takes care to reduce waste and energy use.", "W4", "staff", False, "environmental-sustainability"),
-    ("q17", "The home works well with GPs, district nurses and other services.", "W5", "staff;family;professional", False, "partnerships-and-communities"),
+    (
+        "q07",
+        "The manager is visible, approachable and leads by example.",
+        "W2",
+        "staff;resident;family",
+        False,
+        "capable-compassionate-inclusive-leaders",
+    ),
+    (
+        "q08",
+        "I know who is responsible for what in the home.",
+        "W2",
+        "staff;family",
+        False,
+        "governance-management-sustainability",
+    ),
+    (
+        "q09",
+        "Records about residents are accurate and up to date.",
+        "W2",
+        "staff;professional",
+        False,
+        "governance-management-sustainability",
+    ),
+    (
+        "q10",
+        "My views are asked for and acted on.",
+        "W3",
+        "staff;resident;family",
+        False,
+        "shared-direction-and-culture",
+    ),
+    (
+        "q11",
+        "I am kept informed about changes in the home.",
+        "W3",
+        "staff;resident;family",
+        False,
+        "freedom-to-speak-up",
+    ),
+    (
+        "q12",
+        "Residents' meetings and surveys lead to real changes.",
+        "W3",
+        "resident;family",
+        False,
+        "shared-direction-and-culture",
+    ),
+    (
+        "q13",
+        "The home learns from mistakes, incidents and complaints.",
+        "W4",
+        "staff;professional",
+        False,
+        "learning-improvement-innovation",
+    ),
+    (
+        "q14",
+        "I have had the training and supervision I need to do my job well.",
+        "W4",
+        "staff",
+        False,
+        "learning-improvement-innovation",
+    ),
+    (
+        "q15",
+        "The home keeps getting better.",
+        "W4",
+        "resident;family;professional",
+        False,
+        "learning-improvement-innovation",
+    ),
+    (
+        "q16",
+        "The home takes care to reduce waste and energy use.",
+        "W4",
+        "staff",
+        False,
+        "environmental-sustainability",
+    ),
+    (
+        "q17",
+        "The home works well with GPs, district nurses and other services.",
+        "W5",
+        "staff;family;professional",
+        False,
+        "partnerships-and-communities",
+    ),
     ("q18", "The home is part of the local community.", "W5", "resident;family", False, "partnerships-and-communities"),
 ]
 
@@ -83,8 +188,28 @@ COMMENTS_BAD = [
 ]
 COMMENT_MARKUP = "<script>alert('x')</script> <b>Best</b> home #set page(width: 1cm) **ever** $5"
 REDACT_NAMES = ["Doreen", "Okafor", "Jane Doe"]
-TREES = ["Oak", "Willow", "Birch", "Elm", "Maple", "Cedar", "Ash", "Beech", "Hazel", "Holly", "Rowan",
-         "Larch", "Yew", "Alder", "Hawthorn", "Juniper", "Linden", "Poplar", "Aspen", "Chestnut"]
+TREES = [
+    "Oak",
+    "Willow",
+    "Birch",
+    "Elm",
+    "Maple",
+    "Cedar",
+    "Ash",
+    "Beech",
+    "Hazel",
+    "Holly",
+    "Rowan",
+    "Larch",
+    "Yew",
+    "Alder",
+    "Hawthorn",
+    "Juniper",
+    "Linden",
+    "Poplar",
+    "Aspen",
+    "Chestnut",
+]
 KINDS = ["House", "Court", "Lodge", "Grove", "View", "Manor", "Gardens", "Place"]
 
 
@@ -157,12 +282,16 @@ def _survey_rows(rng, homes, period, step, steps, group, as_of) -> pd.DataFrame:
         straight = rng.random(n) < 0.003
         scores[straight] = rng.choice([3, 5])
         days = rng.integers(0, (last - first).days + 1, size=n)
-        frame = pd.DataFrame({
-            "response_id": [f"{group[0].upper()}-{period.replace('-', '')}-{home.home_id}-{i + 1:03d}" for i in range(n)],
-            "home_id": home.home_id,
-            "respondent_group": group,
-            "submitted_on": [(first + dt.timedelta(days=int(d))).isoformat() for d in days],
-        })
+        frame = pd.DataFrame(
+            {
+                "response_id": [
+                    f"{group[0].upper()}-{period.replace('-', '')}-{home.home_id}-{i + 1:03d}" for i in range(n)
+                ],
+                "home_id": home.home_id,
+                "respondent_group": group,
+                "submitted_on": [(first + dt.timedelta(days=int(d))).isoformat() for d in days],
+            }
+        )
         for column, q in enumerate(questions):
             cells = scores[:, column].astype(object)
             if group in ("family", "resident"):
@@ -187,7 +316,7 @@ def _comments(rng: np.random.Generator, n: int, share: float) -> list[str]:
 
 
 def _audit_rows(rng, homes, period, step, steps, as_of) -> pd.DataFrame:
-    first, last = period_bounds(period)
+    first, _ = period_bounds(period)
     rows = []
     for home in homes:
         audit_date = first + dt.timedelta(days=int(rng.integers(20, 70)))
@@ -195,24 +324,48 @@ def _audit_rows(rng, homes, period, step, steps, as_of) -> pd.DataFrame:
         for item_id, kloe, item in AUDIT_ITEMS:
             draw = rng.random()
             met_share = share + 0.05
-            result = "Met" if draw < met_share else "Partially met" if draw < met_share + (1 - met_share) * 0.6 else "Not met"
+            result = (
+                "Met"
+                if draw < met_share
+                else "Partially met"
+                if draw < met_share + (1 - met_share) * 0.6
+                else "Not met"
+            )
             if item_id == "W2-03" and home.home_id == "birch-lodge" and step >= steps - 3:
                 result = "Not met"
             if item_id == "W5-02" and rng.random() < 0.08:
                 result = "N/A"
-            row = {"audit_id": f"A-{home.home_id}-{period.replace('-', '')}", "home_id": home.home_id,
-                   "audit_date": audit_date.isoformat(), "kloe": kloe, "item_id": item_id, "item": item,
-                   "result": result, "action": "", "action_owner": "", "priority": "", "action_due": "",
-                   "action_closed": ""}
+            row = {
+                "audit_id": f"A-{home.home_id}-{period.replace('-', '')}",
+                "home_id": home.home_id,
+                "audit_date": audit_date.isoformat(),
+                "kloe": kloe,
+                "item_id": item_id,
+                "item": item,
+                "result": result,
+                "action": "",
+                "action_owner": "",
+                "priority": "",
+                "action_due": "",
+                "action_closed": "",
+            }
             if result in ("Partially met", "Not met"):
-                priority = "high" if result == "Not met" and rng.random() < 0.6 else ("medium" if rng.random() < 0.6 else "low")
+                priority = (
+                    "high"
+                    if result == "Not met" and rng.random() < 0.6
+                    else ("medium" if rng.random() < 0.6 else "low")
+                )
                 due = audit_date + dt.timedelta(days=int(rng.choice([28, 42, 56])))
                 delay = int(rng.normal(-5 if share > 0.7 else 12, 15))
                 closed = due + dt.timedelta(days=delay)
                 is_open = closed > as_of or rng.random() < (0.05 if share > 0.7 else 0.2)
-                row.update(action=f"Put right: {item.lower()}", action_owner=OWNERS[int(rng.integers(len(OWNERS)))],
-                           priority=priority, action_due=due.isoformat(),
-                           action_closed="" if is_open else max(closed, audit_date).isoformat())
+                row.update(
+                    action=f"Put right: {item.lower()}",
+                    action_owner=OWNERS[int(rng.integers(len(OWNERS)))],
+                    priority=priority,
+                    action_due=due.isoformat(),
+                    action_closed="" if is_open else max(closed, audit_date).isoformat(),
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -227,8 +380,14 @@ def _realistic_mistakes(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, frame.iloc[[4]]], ignore_index=True)
 
 
-def write_demo(paths: Paths, homes_count: int = 6, quarters: int = 8, seed: int = 2017,
-               end: str | None = None, today: dt.date | None = None) -> list[Path]:
+def write_demo(
+    paths: Paths,
+    homes_count: int = 6,
+    quarters: int = 8,
+    seed: int = 2017,
+    end: str | None = None,
+    today: dt.date | None = None,
+) -> list[Path]:
     """Write the demo into ``paths.raw`` (which must be empty of other data) and return the files written."""
     today = today or dt.date.today()
     end = end or last_complete_period(today)
@@ -249,13 +408,30 @@ def write_demo(paths: Paths, homes_count: int = 6, quarters: int = 8, seed: int 
             frame.to_csv(path, index=False)
         written.append(path)
 
-    save(pd.DataFrame([{
-        "home_id": h.home_id, "home_name": h.home_name, "beds": h.beds, "staff_headcount": h.staff_headcount,
-        "region": ["North West", "Yorkshire", "West Midlands"][i % 3], "cqc_location_id": f"1-{100000000 + i * 7919}",
-        "residents": int(h.beds * 0.9)} for i, h in enumerate(homes)]), paths.homes_file)
-    save(pd.DataFrame(QUESTIONS, columns=["question_id", "text", "kloe", "respondent_groups", "reverse_scored",
-                                          "quality_statement"]).replace({True: "true", False: "false"}),
-         paths.questions_file)
+    save(
+        pd.DataFrame(
+            [
+                {
+                    "home_id": h.home_id,
+                    "home_name": h.home_name,
+                    "beds": h.beds,
+                    "staff_headcount": h.staff_headcount,
+                    "region": ["North West", "Yorkshire", "West Midlands"][i % 3],
+                    "cqc_location_id": f"1-{100000000 + i * 7919}",
+                    "residents": int(h.beds * 0.9),
+                }
+                for i, h in enumerate(homes)
+            ]
+        ),
+        paths.homes_file,
+    )
+    save(
+        pd.DataFrame(
+            QUESTIONS,
+            columns=["question_id", "text", "kloe", "respondent_groups", "reverse_scored", "quality_statement"],
+        ).replace({True: "true", False: "false"}),
+        paths.questions_file,
+    )
     for step, period in enumerate(periods):
         for group in GROUPS:
             frame = _survey_rows(rng, homes, period, step, len(periods), group, as_of)
@@ -281,8 +457,9 @@ def _prepare_raw(paths: Paths, force: bool) -> None:
         return
     content = [p for p in paths.raw.iterdir() if p.name != ".gitkeep"]
     if content and not paths.demo_marker.exists() and not force:
-        raise UsageError(f"{paths.raw} holds data that `wellled demo` did not write; "
-                         "move it away or pass --force to replace it")
+        raise UsageError(
+            f"{paths.raw} holds data that `wellled demo` did not write; move it away or pass --force to replace it"
+        )
     for entry in content:
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 

@@ -18,7 +18,8 @@ from wellled.config import Paths
 SHOWN_QUARANTINE_ROWS = 500
 
 STYLE = """
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;max-width:72rem;margin:2rem auto;padding:0 1rem}
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;max-width:72rem;
+margin:2rem auto;padding:0 1rem}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d0d7de}
 .meta{color:#57606a} table{border-collapse:collapse;width:100%;margin:.5rem 0}
 th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top}
@@ -32,8 +33,14 @@ def as_json(files, flags) -> dict:
     return {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "files": [
-            {"file": f.file, "dataset": f.dataset, "rows_read": f.rows_read, "rows_clean": f.rows_clean,
-             "rows_quarantined": f.rows_quarantined, "blocking_error": f.blocking_error}
+            {
+                "file": f.file,
+                "dataset": f.dataset,
+                "rows_read": f.rows_read,
+                "rows_clean": f.rows_clean,
+                "rows_quarantined": f.rows_quarantined,
+                "blocking_error": f.blocking_error,
+            }
             for f in files
         ],
         "flags": [flag.as_dict() for flag in flags],
@@ -79,17 +86,23 @@ def render_html(report: dict, quarantine: pd.DataFrame) -> str:
         f"<td class={'bad' if f['blocking_error'] else 'ok'}>{_e(f['blocking_error']) or 'accepted'}</td></tr>"
         for f in files
     )
-    flag_rows = "".join(
-        f"<tr><td><code>{_e(f['file'])}</code></td><td>{_e(f['kind'])}</td><td>{_e(f['message'])}</td></tr>"
-        for f in flags
-    ) or '<tr><td colspan=3>No flags.</td></tr>'
+    flag_rows = (
+        "".join(
+            f"<tr><td><code>{_e(f['file'])}</code></td><td>{_e(f['kind'])}</td><td>{_e(f['message'])}</td></tr>"
+            for f in flags
+        )
+        or "<tr><td colspan=3>No flags.</td></tr>"
+    )
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
         '<meta name=viewport content="width=device-width,initial-scale=1">',
-        "<title>Data quality: wellled check</title><style>", STYLE, "</style></head><body>",
+        "<title>Data quality: wellled check</title><style>",
+        STYLE,
+        "</style></head><body>",
         "<h1>Data quality</h1>",
-        f'<p class=meta>wellled check, {_e(report["generated_at"])}. Rows read = rows clean + rows quarantined, '
-        "for every file.</p>", banner,
+        f"<p class=meta>wellled check, {_e(report['generated_at'])}. Rows read = rows clean + rows quarantined, "
+        "for every file.</p>",
+        banner,
         "<h2>Flags</h2><p class=meta>Worth a look; they do not stop the run unless --strict is on.</p>",
         f"<table><thead><tr><th>file</th><th>kind</th><th>message</th></tr></thead><tbody>{flag_rows}</tbody></table>",
         _quarantine_summary_html(quarantine),
@@ -105,7 +118,9 @@ def _quarantine_summary_html(quarantine: pd.DataFrame) -> str:
     if quarantine.empty:
         return "<h2>Quarantine</h2><p>No rows were quarantined.</p>"
     by_rule = (
-        quarantine.groupby(["source_file", "column", "rule"], dropna=False).size().reset_index(name="rows")
+        quarantine.groupby(["source_file", "column", "rule"], dropna=False)
+        .size()
+        .reset_index(name="rows")
         .sort_values(["source_file", "rows"], ascending=[True, False])
     )
     summary = "".join(
@@ -130,7 +145,9 @@ def _quarantine_rows_html(quarantine: pd.DataFrame) -> str:
     )
     more = (
         f"<p class=meta>Showing the first {SHOWN_QUARANTINE_ROWS} of {len(quarantine)}; all are in "
-        "clean/quarantine/quarantine.csv.</p>" if len(quarantine) > SHOWN_QUARANTINE_ROWS else ""
+        "clean/quarantine/quarantine.csv.</p>"
+        if len(quarantine) > SHOWN_QUARANTINE_ROWS
+        else ""
     )
     return (
         "<h2>Quarantined rows</h2><p class=meta>Line numbers as in the file (header = line 1). Comment text is "

@@ -33,9 +33,14 @@ def volume_changes(responses: pd.DataFrame, ratio: float = VOLUME_RATIO) -> list
         for period, (n, file) in by_period.items():
             previous = by_period.get(_previous(period))
             if previous and (n > ratio * previous[0] or n * ratio < previous[0]):
-                found.append(Flag(file, "response-volume",
-                                  f"{home_id}: {n} questionnaires in {period} against {previous[0]} the quarter "
-                                  f"before (more than {ratio:g}x change): a missing or doubled import?"))
+                found.append(
+                    Flag(
+                        file,
+                        "response-volume",
+                        f"{home_id}: {n} questionnaires in {period} against {previous[0]} the quarter "
+                        f"before (more than {ratio:g}x change): a missing or doubled import?",
+                    )
+                )
     return found
 
 
@@ -57,7 +62,12 @@ def straight_lined(answers: pd.DataFrame, responses: pd.DataFrame) -> list[Flag]
     for file, rows in hits.groupby("source_file", sort=True):
         lines = rows["source_line"].sort_values().tolist()
         shown = ", ".join(map(str, lines[:10])) + (" ..." if len(lines) > 10 else "")
-        found.append(Flag(file, "straight-lined",
-                          f"{len(lines)} questionnaire(s) give the same answer to every question "
-                          f"(line{'s' if len(lines) > 1 else ''} {shown})"))
+        found.append(
+            Flag(
+                file,
+                "straight-lined",
+                f"{len(lines)} questionnaire(s) give the same answer to every question "
+                f"(line{'s' if len(lines) > 1 else ''} {shown})",
+            )
+        )
     return found

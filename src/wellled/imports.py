@@ -54,10 +54,7 @@ def load(path: Path, label: str | None = None) -> RawFile:
         data = path.read_bytes()
     except OSError as error:
         raise DataError(f"cannot read the file ({error.strerror})", file=label) from None
-    if path.suffix.lower() == ".xlsx":
-        frame = _read_xlsx(data, label)
-    else:
-        frame = _read_csv(data, label)
+    frame = _read_xlsx(data, label) if path.suffix.lower() == ".xlsx" else _read_csv(data, label)
     if frame.empty:
         raise DataError("the file has a header but no rows", file=label)
     return RawFile(path, label, sha256_of(data), frame)
@@ -79,13 +76,13 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise DataError("the file is not UTF-8 text (save it as 'CSV UTF-8')", file=label, where=f"line {line}")
+        raise DataError(
+            "the file is not UTF-8 text (save it as 'CSV UTF-8')", file=label, where=f"line {line}"
+        ) from None
     if not text.strip():
         raise DataError("the file is empty", file=label)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True
-        )
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True)
     except (pd.errors.ParserError, ValueError) as error:
         detail = str(error).strip().splitlines()[-1]
         raise DataError(f"not a readable CSV file ({detail})", file=label) from None

@@ -24,7 +24,7 @@ KERNEL_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # its log goes to our stderr: keep users' terminals clean
 
 
 def spec_dir(name: str = KERNEL_NAME) -> Path:

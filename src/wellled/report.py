@@ -44,8 +44,9 @@ class HomeReport:
         return self.summary["themes"]
 
 
-def load_home_report(home_id: str, period: str | None, framework: str, data_dir: str | Path,
-                     params: AnalysisParams | None = None) -> HomeReport:
+def load_home_report(
+    home_id: str, period: str | None, framework: str, data_dir: str | Path, params: AnalysisParams | None = None
+) -> HomeReport:
     """Everything one home's report needs, from ``DATA/clean``."""
     paths = Paths.from_options(data_dir)
     params = params or AnalysisParams()
@@ -57,14 +58,29 @@ def load_home_report(home_id: str, period: str | None, framework: str, data_dir:
     quarantine = pd.read_parquet(quarantine_file) if quarantine_file.exists() else pd.DataFrame()
     if "home_id" in quarantine:
         quarantine = quarantine[quarantine["home_id"] == home_id]
-    parameters = {"home_id": home_id, "period": summary["period"], "framework": chosen.id,
-                  "min_respondents": params.min_respondents}
+    parameters = {
+        "home_id": home_id,
+        "period": summary["period"],
+        "framework": chosen.id,
+        "min_respondents": params.min_respondents,
+    }
     end = pd.Timestamp(period_bounds(summary["period"])[1])
-    dates = pd.concat([clean.responses.loc[clean.responses["home_id"] == home_id, "submitted_on"],
-                       clean.audits.loc[clean.audits["home_id"] == home_id, "audit_date"]])
+    dates = pd.concat(
+        [
+            clean.responses.loc[clean.responses["home_id"] == home_id, "submitted_on"],
+            clean.audits.loc[clean.audits["home_id"] == home_id, "audit_date"],
+        ]
+    )
     latest = dates[dates <= end].max()
-    return HomeReport(summary, figures, chosen, quarantine.reset_index(drop=True), parameters,
-                      dt.date.today().isoformat(), latest.date().isoformat() if pd.notna(latest) else "no data")
+    return HomeReport(
+        summary,
+        figures,
+        chosen,
+        quarantine.reset_index(drop=True),
+        parameters,
+        dt.date.today().isoformat(),
+        latest.date().isoformat() if pd.notna(latest) else "no data",
+    )
 
 
 def funnel_data(report: HomeReport, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -72,8 +88,12 @@ def funnel_data(report: HomeReport, theme_id: str) -> tuple[pd.DataFrame, pd.Dat
     period = report.summary["period"]
     limits = funnel_frame(report.figures, period, theme_id)
     figures = report.figures
-    homes = figures[(figures["period"] == period) & (figures["theme_id"] == theme_id) & ~figures["suppressed"]
-                    & figures["positive_pct"].notna()]
+    homes = figures[
+        (figures["period"] == period)
+        & (figures["theme_id"] == theme_id)
+        & ~figures["suppressed"]
+        & figures["positive_pct"].notna()
+    ]
     return limits, homes[["home_id", "valid", "positive_pct"]].astype({"valid": float, "positive_pct": float})
 
 
@@ -97,22 +117,39 @@ def attention_items(summary: dict, limit: int = 3) -> list[str]:
         rating, score = theme["rating"], theme["score"]
         if rating in ("Inadequate", "Requires improvement"):
             reason = " (capped: an overdue high-priority action)" if theme.get("rating_capped") else ""
-            found.append((RATING_ORDER[rating], score or 0, f"{theme['label']} is rated {rating}{reason}, "
-                                                            f"score {score:.0f}." if score is not None else
-                          f"{theme['label']} is rated {rating}{reason}."))
+            found.append(
+                (
+                    RATING_ORDER[rating],
+                    score or 0,
+                    f"{theme['label']} is rated {rating}{reason}, score {score:.1f}."
+                    if score is not None
+                    else f"{theme['label']} is rated {rating}{reason}.",
+                )
+            )
         change = theme.get("change") or {}
         if change.get("significant") and (change.get("change_pct_points") or 0) < 0:
-            found.append((2, change["change_pct_points"], f"{theme['label']}: positive answers fell "
-                          f"{abs(change['change_pct_points']):.0f} points since {change['previous_period']}."))
+            found.append(
+                (
+                    2,
+                    change["change_pct_points"],
+                    f"{theme['label']}: positive answers fell "
+                    f"{abs(change['change_pct_points']):.0f} points since {change['previous_period']}.",
+                )
+            )
         if theme.get("benchmark", {}).get("funnel") == "below":
             found.append((2, 50, f"{theme['label']}: below the provider's 99.8% funnel limit."))
     actions = summary["actions"]
     if actions.get("overdue_high_priority"):
         found.append((0.5, 0, f"{actions['overdue_high_priority']} high-priority action(s) overdue."))
     for finding in summary["repeat_findings"]:
-        found.append((1.5, -finding.get("consecutive_not_met", 2),
-                      f"Repeat finding: '{finding['item']}' not met in {finding.get('consecutive_not_met', 2)} "
-                      "audits in a row."))
+        found.append(
+            (
+                1.5,
+                -finding.get("consecutive_not_met", 2),
+                f"Repeat finding: '{finding['item']}' not met in {finding.get('consecutive_not_met', 2)} "
+                "audits in a row.",
+            )
+        )
     found.sort(key=lambda item: (item[0], item[1]))
     return [text for _, _, text in found[:limit]]
 
@@ -126,8 +163,11 @@ def suppressed_figures(summary: dict) -> pd.DataFrame:
             rows.append((theme["label"], "all groups", "fewer respondents than the minimum"))
         for group in survey["by_group"]:
             if group["suppressed"]:
-                reason = ("secondary: hidden so a suppressed group cannot be worked out by subtraction"
-                          if group.get("suppression") == "secondary" else "fewer respondents than the minimum")
+                reason = (
+                    "secondary: hidden so a suppressed group cannot be worked out by subtraction"
+                    if group.get("suppression") == "secondary"
+                    else "fewer respondents than the minimum"
+                )
                 rows.append((theme["label"], group["respondent_group"], reason))
     return pd.DataFrame(rows, columns=["Theme", "Group", "Reason"])
 
@@ -143,8 +183,10 @@ def data_quality(report: HomeReport) -> pd.DataFrame:
 
 def provenance(report: HomeReport) -> pd.DataFrame:
     rows = [("wellled version", __version__), *[(k, str(v)) for k, v in report.parameters.items()]]
-    rows += [(f"input {item['name'] if 'name' in item else item.get('file')}", item["sha256"])
-             for item in report.summary["inputs"]]
+    rows += [
+        (f"input {item['name'] if 'name' in item else item.get('file')}", item["sha256"])
+        for item in report.summary["inputs"]
+    ]
     return pd.DataFrame(rows, columns=["Item", "Value"])
 
 
@@ -172,15 +214,17 @@ def themes_table(summary: dict) -> pd.DataFrame:
     rows = []
     for t in summary["themes"]:
         survey, audit = t["survey"], t["audit"]
-        rows.append({
-            "Theme": t["label"],
-            "Indicative rating": t["rating"] + (" (capped)" if t.get("rating_capped") else ""),
-            "Score": None if t["score"] is None else round(t["score"]),
-            "Survey positive": "suppressed" if survey["suppressed"] else _pct(survey["positive_pct"]),
-            "Audit compliance": _pct(audit["compliance_pct"]),
-            "vs last quarter": arrow(t.get("change")) or "–",
-            "vs other homes": funnel_word(t.get("benchmark", {}).get("funnel")),
-        })
+        rows.append(
+            {
+                "Theme": t["label"],
+                "Indicative rating": t["rating"] + (" (capped)" if t.get("rating_capped") else ""),
+                "Score": None if t["score"] is None else f"{t['score']:.1f}",
+                "Survey positive": "suppressed" if survey["suppressed"] else _pct(survey["positive_pct"]),
+                "Audit compliance": _pct(audit["compliance_pct"]),
+                "vs last quarter": arrow(t.get("change")) or "–",
+                "vs other homes": funnel_word(t.get("benchmark", {}).get("funnel")),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -194,21 +238,34 @@ def _survey_sentence(theme: dict) -> Markdown:
     if moved is None:
         trend = "There is no figure for last quarter to compare with."
     elif change.get("significant"):
-        trend = f"That is {'up' if moved > 0 else 'down'} {abs(moved):.0f} points on {change['previous_period']}, a real change."
+        way = "up" if moved > 0 else "down"
+        trend = f"That is {way} {abs(moved):.0f} points on {change['previous_period']}, a real change."
     else:
         trend = f"That is {moved:+.0f} points on {change['previous_period']}, within chance variation."
-    return md("Survey: **{pct}** of {valid} answers from {n} questionnaires were positive (95% interval {low} to "
-              "{high}). {trend}", pct=_pct(survey["positive_pct"]), valid=survey["valid"], n=survey["respondents"],
-              low=_pct(low), high=_pct(high), trend=trend)
+    return md(
+        "Survey: **{pct}** of {valid} answers from {n} questionnaires were positive (95% interval {low} to "
+        "{high}). {trend}",
+        pct=_pct(survey["positive_pct"]),
+        valid=survey["valid"],
+        n=survey["respondents"],
+        low=_pct(low),
+        high=_pct(high),
+        trend=trend,
+    )
 
 
 def _audit_sentence(theme: dict) -> Markdown:
     audit = theme["audit"]
     if not audit["items"]:
         return md("Audit: no items audited for this theme this quarter.")
-    return md("Audit: **{pct}** compliance over {n} items ({met} met, {partial} partially met, {not_met} not met).",
-              pct=_pct(audit["compliance_pct"]), n=audit["met"] + audit["partially_met"] + audit["not_met"],
-              met=audit["met"], partial=audit["partially_met"], not_met=audit["not_met"])
+    return md(
+        "Audit: **{pct}** compliance over {n} items ({met} met, {partial} partially met, {not_met} not met).",
+        pct=_pct(audit["compliance_pct"]),
+        n=audit["met"] + audit["partially_met"] + audit["not_met"],
+        met=audit["met"],
+        partial=audit["partially_met"],
+        not_met=audit["not_met"],
+    )
 
 
 def theme_section(report: HomeReport, theme: dict, comments_shown: int = 6) -> Iterator[Markdown]:
@@ -217,9 +274,14 @@ def theme_section(report: HomeReport, theme: dict, comments_shown: int = 6) -> I
     home_id = summary["home_id"]
     yield md("## {label}", label=theme["label"])
     yield md("*{question}*", question=theme["text"])
-    yield md("**Indicative rating: {rating}**{capped} (score {score}).", rating=theme["rating"],
-             capped=" (capped at Requires improvement: an overdue high-priority action)" if theme.get("rating_capped")
-             else "", score="–" if theme["score"] is None else f"{theme['score']:.0f}")
+    yield md(
+        "**Indicative rating: {rating}**{capped} (score {score}).",
+        rating=theme["rating"],
+        capped=" (capped at Requires improvement: an overdue high-priority action)"
+        if theme.get("rating_capped")
+        else "",
+        score="–" if theme["score"] is None else f"{theme['score']:.1f}",
+    )
     yield _survey_sentence(theme)
     yield _audit_sentence(theme)
     for chart in (charts.groups_chart(theme, home_id), charts.trend_chart(theme, home_id)):
@@ -253,37 +315,71 @@ def other_comments(summary: dict, comments_shown: int = 10) -> Iterator[Markdown
 def response_rates_table(summary: dict) -> pd.DataFrame:
     rows = []
     for group, rate in summary["response_rates"].items():
-        rows.append({"Group": group.capitalize(),
-                     "Questionnaires": "suppressed" if rate.get("suppressed") else rate["responses"],
-                     "Eligible": rate["eligible"] if rate["eligible"] is not None else "–",
-                     "Response rate": _pct(rate["rate_pct"]) if not rate.get("suppressed") else "suppressed"})
+        rows.append(
+            {
+                "Group": group.capitalize(),
+                "Questionnaires": "suppressed" if rate.get("suppressed") else rate["responses"],
+                "Eligible": rate["eligible"] if rate["eligible"] is not None else "–",
+                "Response rate": _pct(rate["rate_pct"]) if not rate.get("suppressed") else "suppressed",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def action_section(summary: dict) -> Iterator[Markdown]:
     """Counts, overdue high-priority actions, every open action, and repeat findings."""
     actions = summary["actions"]
-    yield md("At the end of {period}: **{open}** actions open, **{overdue}** overdue (**{high}** of them high "
-             "priority); {on_time} of the {due} actions due this quarter were closed on time.",
-             period=actions["as_at"], open=actions["open"], overdue=actions["overdue"],
-             high=actions["overdue_high_priority"], on_time=_pct(actions["closed_on_time_pct"]),
-             due=actions["due_in_period"])
+    yield md(
+        "At the end of {period}: **{open}** actions open, **{overdue}** overdue (**{high}** of them high "
+        "priority); {on_time} of the {due} actions due this quarter were closed on time.",
+        period=actions["as_at"],
+        open=actions["open"],
+        overdue=actions["overdue"],
+        high=actions["overdue_high_priority"],
+        on_time=_pct(actions["closed_on_time_pct"]),
+        due=actions["due_in_period"],
+    )
     items = pd.DataFrame(actions["items"])
-    columns = {"item": "Audit item", "action": "Action", "action_owner": "Owner", "priority": "Priority",
-               "due_on": "Due", "raised_on": "Raised"}
+    columns = {
+        "item": "Audit item",
+        "action": "Action",
+        "action_owner": "Owner",
+        "priority": "Priority",
+        "due_on": "Due",
+        "raised_on": "Raised",
+    }
     if not items.empty:
         urgent = items[items["is_overdue"] & items["priority"].eq("high")]
         yield md("### Overdue high-priority actions")
-        yield (table(urgent[list(columns)].rename(columns=columns), caption="Overdue high-priority actions")
-               if len(urgent) else md("None."))
+        yield (
+            table(urgent[list(columns)].rename(columns=columns), caption="Overdue high-priority actions")
+            if len(urgent)
+            else md("None.")
+        )
         still_open = items[items["is_open"]]
         yield md("### All open actions")
-        yield (table(still_open[[*columns, "is_overdue"]].rename(columns={**columns, "is_overdue": "Overdue"}),
-                     caption="Open actions, most urgent first", formats={"Overdue": lambda v: "yes" if v else "no"})
-               if len(still_open) else md("None."))
+        yield (
+            table(
+                still_open[[*columns, "is_overdue"]].rename(columns={**columns, "is_overdue": "Overdue"}),
+                caption="Open actions, most urgent first",
+                formats={"Overdue": lambda v: "yes" if v else "no"},
+            )
+            if len(still_open)
+            else md("None.")
+        )
     yield md("### Repeat findings")
     repeats = pd.DataFrame(summary["repeat_findings"])
-    yield (table(repeats[["item", "consecutive_not_met", "last_not_met_on"]].rename(
-        columns={"item": "Audit item", "consecutive_not_met": "Audits in a row not met", "last_not_met_on": "Last"}),
-        caption="Items not met in this audit and the one before") if len(repeats) else
-        md("No item failed both this audit and the one before."))
+    yield (
+        table(
+            repeats[["item", "consecutive_not_met", "last_not_met_on"]].rename(
+                columns={
+                    "item": "Audit item",
+                    "consecutive_not_met": "Audits in a row not met",
+                    "last_not_met_on": "Last",
+                }
+            ),
+            caption="Items not met in this audit and the one before",
+        )
+        if len(repeats)
+        else md("No item failed both this audit and the one before.")
+    )

@@ -136,7 +136,7 @@ class _Checker:
         if raw is None or self._is_copy(raw, outcome):
             return None
         frame = self._drop_identity_columns(raw, outcome)
-        if not self._columns_ok(raw, outcome, dataset):
+        if not self._columns_ok(RawFile(raw.path, raw.label, raw.sha256, frame), outcome, dataset):
             return None
         known = set(questions["question_id"])
         extra = [c for c in frame.columns if c not in dataset.known_columns and c != LINE]
@@ -149,7 +149,9 @@ class _Checker:
             return None
         responses = checks.prepare_responses(frame, self.seen_response_ids)
         self.seen_response_ids.update(responses["response_id"].dropna())
-        asked = {q: set(g.split(";")) for q, g in zip(questions["question_id"], questions["respondent_groups"])}
+        asked = {
+            q: set(g.split(";")) for q, g in zip(questions["question_id"], questions["respondent_groups"], strict=True)
+        }
         answers = checks.prepare_answers(responses, extra, asked)
         parameters = {
             "home_ids": home_ids,
@@ -161,7 +163,10 @@ class _Checker:
             outcome.file, responses, self.runner.failing_rows(responses, dataset.expectations("responses"), parameters)
         )
         found += checks.answer_violations(
-            outcome.file, responses, answers, self.runner.failing_rows(answers, dataset.expectations("answers"), parameters)
+            outcome.file,
+            responses,
+            answers,
+            self.runner.failing_rows(answers, dataset.expectations("answers"), parameters),
         )
         is_clean = self._keep(outcome, responses, found)
         if outcome.blocking_error:
@@ -173,11 +178,13 @@ class _Checker:
         dropped = [c for c in raw.frame.columns if c.lower() in identity]
         if dropped:
             self.result.flags.append(
-                flags.Flag(outcome.file, "identity-columns-dropped",
-                           f"dropped {', '.join(dropped)}: they identify respondents and are never stored")
+                flags.Flag(
+                    outcome.file,
+                    "identity-columns-dropped",
+                    f"dropped {', '.join(dropped)}: they identify respondents and are never stored",
+                )
             )
-            raw.frame.drop(columns=dropped, inplace=True)
-        return raw.frame
+        return raw.frame.drop(columns=dropped)
 
     def audit(self, path: Path, home_ids: list[str]) -> pd.DataFrame | None:
         dataset = contract.load_dataset("audits")
@@ -186,7 +193,9 @@ class _Checker:
             return None
         extra = [c for c in raw.frame.columns if c not in dataset.known_columns and c != LINE]
         if extra:
-            outcome.reject(f"columns that audits do not have: {', '.join(extra)}{_looks_like(raw.frame.columns, 'audits')}")
+            outcome.reject(
+                f"columns that audits do not have: {', '.join(extra)}{_looks_like(raw.frame.columns, 'audits')}"
+            )
             return None
         frame = checks.prepare_audits(raw.frame)
         failing = self.runner.failing_rows(frame, dataset.expectations(), {"home_ids": home_ids, "today": self.today})
@@ -233,7 +242,9 @@ def _clean_survey(
     answers = answers[is_clean[answers["row"].to_numpy()] & answers["is_asked"].to_numpy()]
     take = new_position[answers["row"].to_numpy()]
     scores = answers["score"].to_numpy()
-    long = pd.DataFrame({c: table[c].to_numpy()[take] for c in ("response_id", "home_id", "respondent_group", "period")})
+    long = pd.DataFrame(
+        {c: table[c].to_numpy()[take] for c in ("response_id", "home_id", "respondent_group", "period")}
+    )
     long["question_id"] = answers["question_id"].astype(str).to_numpy()
     long = long.astype("string")
     long["score"] = pd.array(np.where(scores > 0, scores, 0), dtype="Int8")
@@ -319,11 +330,24 @@ def run(paths: Paths, today: dt.date) -> CheckResult:
 
 
 _EMPTY = {
-    "responses": {"response_id": "string", "home_id": "string", "respondent_group": "string",
-                  "submitted_on": "datetime64[ns]", "period": "string", "comment": "string",
-                  "source_file": "string", "source_line": "int64"},
-    "answers": {"response_id": "string", "home_id": "string", "respondent_group": "string",
-                "period": "string", "question_id": "string", "score": "Int8"},
+    "responses": {
+        "response_id": "string",
+        "home_id": "string",
+        "respondent_group": "string",
+        "submitted_on": "datetime64[ns]",
+        "period": "string",
+        "comment": "string",
+        "source_file": "string",
+        "source_line": "int64",
+    },
+    "answers": {
+        "response_id": "string",
+        "home_id": "string",
+        "respondent_group": "string",
+        "period": "string",
+        "question_id": "string",
+        "score": "Int8",
+    },
 }
 
 
@@ -353,8 +377,16 @@ def quarantine_frame(violations: list[checks.Violation]) -> pd.DataFrame:
         [(v.file, v.line, v.home_id, v.column, v.rule, v.value) for v in violations],
         columns=["source_file", "source_line", "home_id", "column", "rule", "value"],
     )
-    return frame.astype({"source_file": "string", "source_line": "int64", "home_id": "string", "column": "string",
-                         "rule": "string", "value": "string"})
+    return frame.astype(
+        {
+            "source_file": "string",
+            "source_line": "int64",
+            "home_id": "string",
+            "column": "string",
+            "rule": "string",
+            "value": "string",
+        }
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -375,9 +407,17 @@ def main(args: argparse.Namespace) -> int:
                 "schema_version": 1,
                 "wellled_version": __version__,
                 "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "inputs": [{"file": f.file, "dataset": f.dataset, "sha256": f.sha256, "rows_read": f.rows_read,
-                            "rows_clean": f.rows_clean, "rows_quarantined": f.rows_quarantined}
-                           for f in result.files],
+                "inputs": [
+                    {
+                        "file": f.file,
+                        "dataset": f.dataset,
+                        "sha256": f.sha256,
+                        "rows_read": f.rows_read,
+                        "rows_clean": f.rows_clean,
+                        "rows_quarantined": f.rows_quarantined,
+                    }
+                    for f in result.files
+                ],
                 "flags": [flag.as_dict() for flag in result.flags],
             }
             store.write_clean(paths, result.tables, quarantine, manifest)

@@ -80,10 +80,8 @@ def _swap_in(staging: Path, clean: Path) -> None:
 def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Quote text a spreadsheet would run as a formula (=, +, -, @), since analysts open this in Excel."""
     out = frame.copy()
-    for column in out.columns[out.dtypes == object].tolist() + out.select_dtypes("string").columns.tolist():
-        out[column] = out[column].map(
-            lambda v: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
-        )
+    for column in out.select_dtypes(include=["object", "string"]).columns:
+        out[column] = out[column].map(lambda v: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
     return out
 
 

@@ -6,6 +6,7 @@ Public API:
   -> dict``: the summary described by ``docs/summary-schema.json`` (period default: the home's latest quarter
   with responses or audits).
 - :func:`home_periods` ``(clean, home_id) -> list[str]``: the quarters with data for a home, oldest first.
+- :func:`to_json` ``(summary) -> str``: the JSON text printed by ``wellled summary`` and saved as summary.json.
 - :func:`main` ``(args) -> int``: the ``wellled summary`` command.
 
 Ratings in the summary are indicative: only CQC rates a service.

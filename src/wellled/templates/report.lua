@@ -46,7 +46,21 @@ local function decode_tags(attributes)
   return tags
 end
 
+-- A YAML scalar as Lua: true/false, a number-like or plain string (quotes removed); nil when it needs YAML.
+local function scalar(text)
+  local double = text:match('^"([^"\\]*)"$')
+  if double then return double end
+  local single = text:match("^'(.*)'$")
+  if single and not single:gsub("''", ""):find("'") then return (single:gsub("''", "'")) end
+  text = text:gsub("%s+#.*$", "")
+  if text == "true" or text == "yes" then return true end
+  if text == "false" or text == "no" then return false end
+  if text == "" or text:match("^[%[{|>&*!%%@`'\"]") then return nil end
+  return text
+end
+
 -- Split `#| key: value` lines off the top of a code cell: returns (options table, remaining code).
+-- Simple `key: value` lines are read here (fast); anything else goes through pandoc's YAML reader.
 local function cell_options(code)
   local yaml, rest, in_options = {}, {}, true
   for line in (code .. "\n"):gmatch("(.-)\r?\n") do
@@ -57,8 +71,13 @@ local function cell_options(code)
       rest[#rest + 1] = line
     end
   end
-  local options = {}
-  if #yaml > 0 then
+  local options, complex = {}, false
+  for _, line in ipairs(yaml) do
+    local key, value = line:match("^([%w_-]+):%s*(.-)%s*$")
+    local parsed = key and scalar(value)
+    if parsed == nil then complex = true else options[key] = parsed end
+  end
+  if complex then
     local ok, doc = pcall(pandoc.read, "---\n" .. table.concat(yaml, "\n") .. "\n---\n", "markdown")
     if ok then
       for key, value in pairs(doc.meta) do options[key] = value end
@@ -69,6 +88,7 @@ end
 
 local function inlines_of(value)
   if value == nil then return nil end
+  if type(value) == "string" then return pandoc.utils.blocks_to_inlines(pandoc.read(value, MARKDOWN).blocks) end
   if pandoc.utils.type(value) == "Inlines" then return value end
   return pandoc.Inlines(pandoc.Str(stringify(value)))
 end
@@ -88,14 +108,15 @@ local function read_markdown(text)
   return pandoc.read(text, MARKDOWN).blocks
 end
 
--- One output's blocks: pandoc put every representation of the output in the div, pick the best.
+-- One output: pandoc put every representation of it in the div; pick the best. Returns blocks, or the
+-- Markdown text (read later, together with the cell's other Markdown outputs).
 local function choose(output, options)
   local classes = output.classes
   local asis = plain(options.output) == "asis"
   if classes:includes("stream") then
     if classes:includes("stderr") and not plain(options.warning) then return {} end
     local code = output.content[1]
-    if code and code.t == "CodeBlock" and asis then return read_markdown(code.text) end
+    if code and code.t == "CodeBlock" and asis then return code.text end
     return output.content
   end
   local image, markdown, html, text
@@ -111,9 +132,9 @@ local function choose(output, options)
     end
   end
   if image then return { image } end
-  if markdown then return read_markdown(markdown) end
+  if markdown then return markdown end
   if html then return pandoc.read(html, "html").blocks end
-  if text and asis then return read_markdown(text.text) end
+  if text and asis then return text.text end
   if text then return { pandoc.CodeBlock(text.text, { class = "output" }) } end
   return {}
 end
@@ -162,11 +183,23 @@ local function code_cell(cell, options, code)
     blocks:insert(pandoc.CodeBlock(code, { class = "python" }))
   end
   if plain(options.output) ~= false then
+    local pending = {}
+    local function flush()
+      if #pending > 0 then blocks:extend(read_markdown(table.concat(pending, "\n\n"))) end
+      pending = {}
+    end
     for _, block in ipairs(cell.content) do
       if block.t == "Div" and block.classes:includes("output") then
-        blocks:extend(choose(block, options))
+        local chosen = choose(block, options)
+        if type(chosen) == "string" then
+          pending[#pending + 1] = chosen
+        else
+          flush()
+          blocks:extend(chosen)
+        end
       end
     end
+    flush()
   end
   blocks = make_figures(blocks, options)
   local labelled
@@ -230,15 +263,16 @@ local function cells(doc)
   return doc
 end
 
--- Cross-references: number figures and tables as typst does (every figure, every table), caption them
+-- Cross-references: number captioned figures and tables as the typst template does, caption them
 -- "Figure n:" in HTML, and turn @fig-x / @tbl-x / @sec-x citations into links (typst: native references).
 local function crossrefs(doc)
   local targets, counts = {}, { fig = 0, tbl = 0 }
   local function number(kind, id, caption)
+    if not caption or #caption == 0 or #pandoc.utils.stringify(caption) == 0 then return end
     counts[kind] = counts[kind] + 1
     local name = kind == "fig" and "Figure" or "Table"
     if id ~= "" then targets[id] = name .. " " .. counts[kind] end
-    if HTML and caption and #caption > 0 and #caption[1].content > 0 then
+    if HTML and caption[1].content then
       caption[1].content:insert(1, pandoc.Str(name .. " " .. counts[kind] .. ": "))
     end
   end
@@ -269,7 +303,16 @@ local function crossrefs(doc)
   return doc
 end
 
+-- typst styles a table's first row as its header; a table without a header gets plain rows instead.
+local HEADERLESS = "#[\n#set table(fill: (x, y) => if calc.odd(y) { zebra }, "
+  .. "stroke: (x, y) => (bottom: 0.4pt + rule-colour))\n#show table.cell.where(y: 0): set text(weight: \"regular\")\n"
+local function headerless(tbl)
+  if not TYPST or #tbl.head.rows > 0 then return nil end
+  return { pandoc.RawBlock("typst", HEADERLESS), tbl, pandoc.RawBlock("typst", "]") }
+end
+
 return {
   { Pandoc = cells },
   { Pandoc = crossrefs },
+  { Table = headerless },
 }

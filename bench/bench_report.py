@@ -1,0 +1,94 @@
+"""Benchmark: `wellled report` for one demo home (HTML + PDF, data already clean), as a whole process,
+against the floor: `papermill` running a notebook that holds only a parameters cell and
+`import pandas, matplotlib`, in the same kernel. Target: at most 1.5x the floor.
+
+Usage: .venv/bin/python bench/bench_report.py [--data DIR] [--home ID] [--repeat N] [--renderer builtin|auto]
+
+Without --data it writes the demo data set into a temporary folder and checks it first (not timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+FLOOR_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "execution_count": None, "id": "parameters", "metadata": {"tags": ["parameters"]},
+         "outputs": [], "source": 'home_id = "oak-house"\nperiod = "2026-Q3"'},
+        {"cell_type": "code", "execution_count": None, "id": "imports", "metadata": {}, "outputs": [],
+         "source": "import pandas, matplotlib"},
+    ],
+    "metadata": {"kernelspec": {"name": "wellled", "display_name": "wellled", "language": "python"},
+                 "language_info": {"name": "python"}},
+    "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+def _timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        sys.exit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr}")
+    return seconds
+
+
+def _demo_data(root: Path) -> Path:
+    data = root / "data"
+    for command in (["demo", "--data", str(data)], ["check", "--data", str(data), "--reports", str(root / "dq")]):
+        subprocess.run([str(BIN / "wellled"), *command], check=True, capture_output=True)
+    return data
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="a data folder already checked (default: fresh demo data)")
+    parser.add_argument("--home", default=None, help="home id (default: the first home)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each (default 3; the median is reported)")
+    parser.add_argument("--renderer", default="builtin", choices=("builtin", "auto", "quarto"))
+    args = parser.parse_args()
+    env = {**os.environ, "TQDM_DISABLE": "1"}
+    with tempfile.TemporaryDirectory(prefix="wellled-bench-") as scratch:
+        root = Path(scratch)
+        data = Path(args.data) if args.data else _demo_data(root)
+        if args.home is None:
+            from wellled import run
+            from wellled.config import Paths
+
+            args.home = run.known_homes(Paths(data))[0]
+        floor_nb = root / "floor.ipynb"
+        import json
+
+        floor_nb.write_text(json.dumps(FLOOR_NOTEBOOK))
+        from wellled import kernel
+
+        kernel.ensure_kernel()
+        report = [str(BIN / "wellled"), "report", args.home, "--data", str(data), "--reports", str(root / "reports"),
+                  "--format", "html,pdf", "--renderer", args.renderer]
+        floor = [str(BIN / "papermill"), str(floor_nb), str(root / "floor-out.ipynb"), "-p", "home_id", args.home,
+                 "-k", "wellled", "--no-progress-bar"]
+        _timed(floor, env)  # warm the file cache and the kernel spec once, not counted
+        _timed(report, env)
+        floors, reports = [], []
+        for _ in range(args.repeat):
+            floors.append(_timed(floor, env))
+            reports.append(_timed(report, env))
+    floor_s, report_s = statistics.median(floors), statistics.median(reports)
+    print(f"floor  (papermill, parameters + import pandas, matplotlib): {floor_s:.2f} s  "
+          f"runs {', '.join(f'{s:.2f}' for s in floors)}")
+    print(f"report (wellled report {args.home}, html + pdf, {args.renderer}): {report_s:.2f} s  "
+          f"runs {', '.join(f'{s:.2f}' for s in reports)}")
+    print(f"ratio  {report_s / floor_s:.2f}x (target <= 1.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The Makefile as a user drives it: self-documenting, and `make report HOME=x` keeps the real $HOME."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_venv = pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "wellled").exists(), reason="run through `make test`")
+
+
+def make(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    return subprocess.run(
+        ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+def test_make_help_lists_every_target_with_a_line():
+    done = make("help")
+    assert done.returncode == 0
+    for target in ("setup", "demo", "check", "report", "reports", "test", "bench", "clean"):
+        assert f"make {target} " in done.stdout
+
+
+@needs_venv
+def test_make_report_home_keeps_the_users_home(demo_data, tmp_path):
+    reports = tmp_path / "reports"
+    data = tmp_path / "data"
+    shutil.copytree(demo_data.data, data)
+    done = make("report", "HOME=oak-house", f"DATA={data}", f"REPORTS={reports}", cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (reports / "oak-house" / "2026-Q3" / "governance-report.pdf").exists()
+    assert not (ROOT / "oak-house").exists(), "HOME=oak-house leaked into the recipes as a home directory"
+    real_home = pwd.getpwuid(os.getuid()).pw_dir
+    probe = make("-s", "--eval", "probe: ; @echo $$HOME", "probe", "HOME=oak-house")
+    assert probe.stdout.strip() == real_home
+
+
+@needs_venv
+def test_make_report_with_a_bad_home_names_the_known_ones(demo_data, tmp_path):
+    done = make("report", "HOME=../../etc", f"DATA={demo_data.data}", f"REPORTS={tmp_path}")
+    assert done.returncode != 0
+    assert "is not an id like 'oak-house'" in done.stderr and "Traceback" not in done.stderr
+    assert not any(tmp_path.iterdir())
