@@ -165,7 +165,7 @@ def groups_chart(theme: dict, home_id: str) -> Chart | None:
     caption = (
         f"{theme['label']}: {_pct(survey['positive_pct'])} of answers positive overall; lowest among "
         f"{lowest['respondent_group']} respondents ({_pct(lowest['positive_pct'])})."
-        + (f" Not shown (fewer than the minimum respondents): {', '.join(hidden)}." if hidden else "")
+        + (f" Not shown, to protect small groups: {', '.join(hidden)}." if hidden else "")
     )
     return Chart(f"groups-{home_id}-{theme['id']}", fig, caption)
 
@@ -210,7 +210,7 @@ def trend_chart(theme: dict, home_id: str) -> Chart | None:
     elif change.get("significant"):
         movement = f"{'up' if moved > 0 else 'down'} {abs(moved):.0f} points on last quarter, a real change (p < 0.05)"
     else:
-        movement = f"{moved:+.0f} points on last quarter, within chance variation"
+        movement = f"{abs(moved):.0f} points {'up' if moved > 0 else 'down'} on last quarter, within chance variation"
     caption = f"{theme['label']} over {len(trend)} quarters: {movement}."
     return Chart(f"trend-{home_id}-{theme['id']}", fig, caption)
 

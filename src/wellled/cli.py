@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from wellled.errors import UsageError, WellledError
 
@@ -161,6 +162,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         print("wellled: interrupted", file=sys.stderr)
+        return 1
+    except Exception as error:
+        if os.environ.get("WELLLED_DEBUG"):
+            raise
+        where = error.__traceback__
+        while where and where.tb_next:
+            where = where.tb_next
+        origin = f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else ""
+        print(f"wellled: internal error{origin}: {type(error).__name__}: {error} "
+              "(please report it; WELLLED_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
 
 

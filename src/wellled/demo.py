@@ -169,23 +169,62 @@ AUDIT_ITEMS = [
 ]
 OWNERS = ("Registered manager", "Deputy manager", "Clinical lead", "Training coordinator", "Administrator")
 
-COMMENTS_GOOD = [
-    "The manager is always around and listens. Staff are kind.",
-    "Lovely atmosphere, my mum is happy here and the staff know her well.",
-    "Good training this year and I feel supported by my team leader.",
-    "The GP visits are well organised and the nurses keep us informed.",
-    "Residents' meetings are useful; they changed the menu after we asked.",
-    "Doreen on the night shift is wonderful with my father.",
-    "Great links with the local school, the children visit every month.",
-]
-COMMENTS_BAD = [
-    "Too many agency staff, nobody knows who is in charge.",
-    "I raised a concern about medication and heard nothing back.",
-    "Care plans are out of date and handovers are rushed.",
-    "Please call me on 07700 900123 about my complaint, nobody has replied.",
-    "I emailed jane.doe@example.com twice about Mr Okafor's room and got no answer.",
-    "Training keeps getting cancelled. Manager is never on the floor.",
-]
+COMMENTS = {
+    "staff": (
+        [
+            "The manager is on the floor every day and listens when we raise things.",
+            "Good training this year and I feel supported by my team leader.",
+            "Handovers are thorough and I know who to go to with a concern.",
+            "Supervision happens every month now and it is useful.",
+            "We were asked for ideas about the garden project and they were used.",
+            "Proud of the team, we pull together when it is busy.",
+        ],
+        [
+            "Too many agency staff on nights, nobody knows who is in charge.",
+            "I raised a concern about medication and heard nothing back.",
+            "Training keeps getting cancelled. The manager is never on the floor.",
+            "Care plans are out of date and handovers are rushed.",
+            "Please call me on 07700 900123 about my complaint, nobody has replied.",
+            "I emailed jane.doe@example.com twice about Mr Okafor's room and got no answer.",
+        ],
+    ),
+    "resident": (
+        [
+            "Staff are kind and they knock before they come in.",
+            "I like the new menu, they listened at the residents' meeting.",
+            "Doreen on the night shift is wonderful.",
+            "The outings to the park have been lovely.",
+        ],
+        [
+            "I wait a long time when I press the bell at night.",
+            "Nobody told us the hairdresser had stopped coming.",
+            "The food is often cold by the time it reaches my room.",
+        ],
+    ),
+    "family": (
+        [
+            "Lovely atmosphere, my mum is happy here and the staff know her well.",
+            "The GP visits are well organised and the nurses keep us informed.",
+            "Great links with the local school, the children visit every month.",
+            "Relatives' meetings are useful; they changed the visiting times after we asked.",
+        ],
+        [
+            "Hard to get hold of the manager, emails go unanswered.",
+            "Dad's care plan review was cancelled twice.",
+            "Communication about the change of manager was poor.",
+        ],
+    ),
+    "professional": (
+        [
+            "Staff know the residents well and records were up to date when I visited.",
+            "Referrals to the district nurses are timely and appropriate.",
+        ],
+        [
+            "Records were incomplete when I visited and nobody could find the care plan.",
+            "Medication changes I asked for were not acted on for a week.",
+        ],
+    ),
+}
 COMMENT_MARKUP = "<script>alert('x')</script> <b>Best</b> home #set page(width: 1cm) **ever** $5"
 REDACT_NAMES = ["Doreen", "Okafor", "Jane Doe"]
 TREES = [
@@ -299,18 +338,19 @@ def _survey_rows(rng, homes, period, step, steps, group, as_of) -> pd.DataFrame:
             missing = rng.random(n)
             cells = np.where(missing < 0.04, "", np.where(missing < 0.06, "Don't know", cells))
             frame[q[0]] = cells
-        frame["comment"] = _comments(rng, n, share)
+        frame["comment"] = _comments(rng, n, share, group)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _comments(rng: np.random.Generator, n: int, share: float) -> list[str]:
+def _comments(rng: np.random.Generator, n: int, share: float, group: str) -> list[str]:
+    good, bad = COMMENTS[group]
     out = []
     for _ in range(n):
         if rng.random() > 0.25:
             out.append("")
             continue
-        bank = COMMENTS_GOOD if rng.random() < share else COMMENTS_BAD
+        bank = good if rng.random() < share else bad
         out.append(bank[int(rng.integers(len(bank)))])
     return out
 
@@ -438,8 +478,8 @@ def write_demo(
             if frame.empty:
                 continue
             if group == "staff" and step == len(periods) - 1:
-                frame.loc[5, "comment"] = COMMENTS_BAD[4]
-                frame.loc[6, "comment"] = COMMENTS_BAD[3]
+                frame.loc[5, "comment"] = COMMENTS["staff"][1][5]
+                frame.loc[6, "comment"] = COMMENTS["staff"][1][4]
                 frame = _realistic_mistakes(frame)
             if group == "family" and step == len(periods) - 1:
                 frame.loc[0, "comment"] = COMMENT_MARKUP

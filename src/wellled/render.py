@@ -276,17 +276,22 @@ def _font_paths() -> list[str]:
 
 def _builtin(executed: Path, formats: tuple[str, ...], work: Path, config: Settings) -> dict[str, Path]:
     pandoc = _pandoc()
-    metadata = work / "metadata.json"
-    metadata.write_text(json.dumps(config.meta, default=str), encoding="utf-8")
     common = [pandoc, str(executed.resolve()), "-f", READER, "--ipynb-output=all",
-              "--lua-filter", str(TEMPLATES / "report.lua"), "--metadata-file", str(metadata),
-              f"--resource-path={executed.resolve().parent}"]
+              "--lua-filter", str(TEMPLATES / "report.lua"), f"--resource-path={executed.resolve().parent}"]
+
+    def metadata(fmt: str) -> str:
+        path = work / f"metadata-{fmt}.json"
+        options = config.options(fmt)
+        meta = {**config.meta, "toc-title": options.get("toc-title", config.meta.get("toc-title"))}
+        path.write_text(json.dumps(meta, default=str), encoding="utf-8")
+        return f"--metadata-file={path}"
+
     jobs = {}
     if "html" in formats:
-        jobs["html"] = [*common, *_html_args(config.options("html")), "-o", "report.html"]
+        jobs["html"] = [*common, metadata("html"), *_html_args(config.options("html")), "-o", "report.html"]
     if "pdf" in formats:
         variables = typst_variables(config.options("typst"))
-        jobs["pdf"] = [*common, "-t", "typst", "--template", str(TEMPLATES / "report.typ"),
+        jobs["pdf"] = [*common, metadata("typst"), "-t", "typst", "--template", str(TEMPLATES / "report.typ"),
                        "--extract-media", "media", *(f"--variable={k}:{v}" for k, v in variables.items()),
                        "-o", "report.typ"]
     _run_pandoc(jobs, work)

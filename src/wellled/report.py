@@ -228,6 +228,18 @@ def themes_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _points(moved: float) -> str:
+    """'3 points higher', '1 point lower', 'no different'.
+
+    >>> _points(-1.2), _points(0.2), _points(3.4)
+    ('1 point lower', 'no different', '3 points higher')
+    """
+    size = round(abs(moved))
+    if size == 0:
+        return "no different"
+    return f"{size} point{'s' if size > 1 else ''} {'higher' if moved > 0 else 'lower'}"
+
+
 def _survey_sentence(theme: dict) -> Markdown:
     survey = theme["survey"]
     if survey["suppressed"] or survey["positive_pct"] is None:
@@ -238,10 +250,9 @@ def _survey_sentence(theme: dict) -> Markdown:
     if moved is None:
         trend = "There is no figure for last quarter to compare with."
     elif change.get("significant"):
-        way = "up" if moved > 0 else "down"
-        trend = f"That is {way} {abs(moved):.0f} points on {change['previous_period']}, a real change."
+        trend = f"That is {_points(moved)} than in {change['previous_period']}, a real change (p < 0.05)."
     else:
-        trend = f"That is {moved:+.0f} points on {change['previous_period']}, within chance variation."
+        trend = f"That is {_points(moved)} than in {change['previous_period']}, within chance variation."
     return md(
         "Survey: **{pct}** of {valid} answers from {n} questionnaires were positive (95% interval {low} to "
         "{high}). {trend}",
