@@ -7,6 +7,7 @@ every request it made, console errors, dialogs, and a full-page PNG.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import queue
@@ -53,7 +54,8 @@ class _Pipe:
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
         # bash, not sh: dash cannot redirect from descriptors above 9
-        command = [shutil.which("bash") or "/bin/bash", "-c", f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}', executable,
+        redirect = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
+        command = [shutil.which("bash") or "/bin/bash", "-c", redirect, executable,
                    *FLAGS, f"--user-data-dir={profile}", "about:blank"]
         self.process = subprocess.Popen(command, pass_fds=(to_browser_r, from_browser_w),
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -88,18 +90,21 @@ class _Pipe:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
 
-    def wait_for(self, method: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
+    def wait_for(self, method: str, session: str, timeout: float = 30) -> None:
+        """Wait for an event, dismissing any JavaScript dialog (recorded in events) that would block it."""
+        deadline, dismissed = time.monotonic() + timeout, 0
         while not any(event.get("method") == method for event in self.events):
+            dialogs = [e for e in self.events if e.get("method") == "Page.javascriptDialogOpening"]
+            for _ in dialogs[dismissed:]:
+                self.send("Page.handleJavaScriptDialog", {"accept": False}, session)
+            dismissed = len(dialogs)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no {method} within {timeout} s")
             time.sleep(0.05)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the browser may already be gone
             self.send("Browser.close", timeout=5)
-        except Exception:
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -136,7 +141,7 @@ def open_page(path: Path, screenshot: Path, width: int = 1280) -> Page:
             pipe.send("Emulation.setDeviceMetricsOverride",
                       {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session)
             pipe.send("Page.navigate", {"url": path.resolve().as_uri()}, session)
-            pipe.wait_for("Page.loadEventFired")
+            pipe.wait_for("Page.loadEventFired", session)
             time.sleep(0.3)  # let late requests (fonts, lazy images) show up
             evaluate = {"returnByValue": True}
             text = pipe.send("Runtime.evaluate", {"expression": "document.body.innerText", **evaluate},

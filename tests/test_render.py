@@ -17,7 +17,7 @@ from wellled import run
 FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
 HOSTILE = [
     "<script>alert(1)</script>", "<b>x</b>", "**bold**", "#set page(width: 1cm)", "$x$", "@ref",
-    "// not-a-comment", "[link](https://example.invalid/x.png)", "~tilde~",
+    "// not-a-comment", "[link](https://example.invalid/x.png)", "~tilde~", "<script>alert(2)</script>",
 ]
 HIDDEN = ["HIDDEN-CODE-MARKER", "home_id =", "INCLUDE-FALSE-MARKER", "WARNING-MARKER", "fixture-home",
           "import matplotlib", "papermill"]

@@ -7,8 +7,8 @@ import json
 import subprocess
 
 import pandas as pd
-import pytest
 import pypandoc
+import pytest
 
 from wellled import present, render
 from wellled.config import QUARTO_CONFIG
@@ -99,3 +99,17 @@ def test_formats_and_renderers_are_checked(monkeypatch):
         render.resolve_renderer("quarto")
     with pytest.raises(UsageError, match="unknown renderer"):
         render.resolve_renderer("latex")
+
+
+SHARED_QUARTO = QUARTO_CONFIG.parent.parent / "shared" / "quarto"
+
+
+@pytest.mark.skipif(not (SHARED_QUARTO / "check_quarto_yml.py").is_file(),
+                    reason="Quarto's option schema (shared/quarto) is not beside the checkout")
+def test_quarto_yml_uses_only_options_quarto_knows():
+    import sys
+
+    done = subprocess.run([sys.executable, str(SHARED_QUARTO / "check_quarto_yml.py"),
+                           str(SHARED_QUARTO / "yaml-intelligence-resources.json"), str(QUARTO_CONFIG)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "OK", done.stdout + done.stderr

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from IPython.display import Markdown
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from wellled import present
@@ -36,7 +34,7 @@ RATING_BANDS = ((0, 60, "Inadequate"), (60, 75, "Requires improvement"), (75, 90
 WIDTH_IN = 6.3  # the text width of an A4 page with 2 cm margins
 FIGURES_DIR = Path("figures")
 
-plt.rcParams.update(
+matplotlib.rcParams.update(
     {
         "font.size": 9,
         "axes.titlesize": 10,
@@ -64,14 +62,36 @@ def _pct(value) -> str:
     return "–" if value is None else f"{value:.0f}%"
 
 
+def points(moved: float) -> str:
+    """'3 points higher', '1 point lower', 'no different'.
+
+    >>> points(-1.2), points(0.2), points(3.4)
+    ('1 point lower', 'no different', '3 points higher')
+    """
+    size = round(abs(moved))
+    if size == 0:
+        return "no different"
+    return f"{size} point{'s' if size > 1 else ''} {'higher' if moved > 0 else 'lower'}"
+
+
 def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
     """Save the chart as SVG under ``folder`` and return a captioned Markdown figure for it."""
     folder.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9-]+", "-", chart.name.lower()).strip("-")
     path = folder / f"{slug}.svg"
-    chart.figure.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(chart.figure)
+    chart.figure.savefig(path, format="svg", metadata={"Date": None})
     return Markdown(f"![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug}}}\n")
+
+
+def _figure(height_in: float) -> tuple[Figure, Axes]:
+    """A text-width figure with fixed margins (in inches), so every chart lines up and is drawn only once.
+
+    Figures are built without pyplot: no global state, so charts can be drawn in parallel runs.
+    """
+    fig = Figure(figsize=(WIDTH_IN, height_in))
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=1.0 / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, bottom=0.5 / height_in, top=1 - 0.12 / height_in)
+    return fig, ax
 
 
 def _rating_bands(ax, vertical: bool = False) -> None:
@@ -83,7 +103,7 @@ def _rating_bands(ax, vertical: bool = False) -> None:
 def themes_chart(summary: dict) -> Chart:
     """Each theme's score against the indicative rating bands."""
     themes = summary["themes"]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.42 * len(themes) + 0.9))
+    fig, ax = _figure(0.42 * len(themes) + 0.9)
     _rating_bands(ax)
     labels = [f"{t['label']}" for t in themes][::-1]
     scores = [t["score"] for t in themes][::-1]
@@ -134,7 +154,7 @@ def groups_chart(theme: dict, home_id: str) -> Chart | None:
             "respondents": survey["respondents"],
         },
     ]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.36 * len(rows) + 0.8))
+    fig, ax = _figure(0.36 * len(rows) + 0.8)
     for y, row in enumerate(reversed(rows)):
         low, high = row["ci95"]
         colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
@@ -177,7 +197,7 @@ def trend_chart(theme: dict, home_id: str) -> Chart | None:
     audit_points = [(i, t) for i, t in enumerate(trend) if t.get("compliance_pct") is not None]
     if len(survey_points) + len(audit_points) < 2:
         return None
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.3))
+    fig, ax = _figure(2.3)
     _rating_bands(ax, vertical=True)
     if survey_points:
         xs = [i for i, _ in survey_points]
@@ -208,9 +228,9 @@ def trend_chart(theme: dict, home_id: str) -> Chart | None:
     if moved is None:
         movement = "no comparison with last quarter"
     elif change.get("significant"):
-        movement = f"{'up' if moved > 0 else 'down'} {abs(moved):.0f} points on last quarter, a real change (p < 0.05)"
+        movement = f"{points(moved)} than last quarter, a real change (p < 0.05)"
     else:
-        movement = f"{abs(moved):.0f} points {'up' if moved > 0 else 'down'} on last quarter, within chance variation"
+        movement = f"{points(moved)} than last quarter, within chance variation"
     caption = f"{theme['label']} over {len(trend)} quarters: {movement}."
     return Chart(f"trend-{home_id}-{theme['id']}", fig, caption)
 
@@ -224,7 +244,7 @@ def funnel_chart(limits, homes, home_id: str, theme_label: str, position: str | 
     if limits is None or homes is None or len(homes) < 2 or home_id not in set(homes["home_id"]):
         return None
     limits = limits[limits["valid"] >= max(5.0, float(homes["valid"].min()) / 2)]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.8))
+    fig, ax = _figure(2.8)
     ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")
     ax.plot(limits["valid"], limits["lower998_pct"], color=GREY, lw=1, ls="--")
     ax.plot(limits["valid"], limits["upper95_pct"], color=GREY, lw=1, ls=":", label="95% limits")
@@ -266,7 +286,7 @@ def response_rates_chart(rates: dict[str, dict], home_id: str) -> Chart | None:
     shown = [(group, r) for group, r in rates.items() if r.get("rate_pct") is not None and not r.get("suppressed")]
     if not shown:
         return None
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.4 * len(shown) + 0.8))
+    fig, ax = _figure(0.4 * len(shown) + 0.8)
     for y, (group, row) in enumerate(reversed(shown)):
         ax.barh(y, row["rate_pct"], color=GROUP_COLOURS.get(group, GREY), height=0.6)
         ax.annotate(

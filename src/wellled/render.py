@@ -85,15 +85,14 @@ def render(
 ) -> dict[str, Path]:
     """Render an executed notebook to ``formats`` beside it; returns {format: path}. Raises RunError."""
     executed = Path(executed)
-    wanted = parse_formats(list(formats))
+    wanted = parse_formats(formats)
     chosen = resolve_renderer(renderer)
-    notebook = _read_notebook(executed)
     with tempfile.TemporaryDirectory(prefix=".render-", dir=executed.parent) as scratch:
         work = Path(scratch)
         if chosen == "quarto":
             built = _quarto(executed, wanted, work, project)
         else:
-            built = _builtin(executed, wanted, work, settings(notebook, project))
+            built = _builtin(executed, wanted, work, settings(_read_notebook(executed), project))
         outputs = {}
         for fmt, path in built.items():
             target = executed.with_suffix(f".{fmt}")
@@ -142,22 +141,18 @@ def _format_options(document: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     return dict(chosen) if isinstance(chosen, dict) else {}
 
 
-def _date(value: Any, notebook_path: Path | None = None) -> Any:
-    """Quarto's date keywords and ISO dates as '26 November 2026'."""
+def _date(value: Any) -> Any:
+    """Quarto's date keywords and ISO dates as '26 November 2026' (the notebook was executed just now)."""
     if isinstance(value, dt.datetime):
         value = value.date()
-    if value in ("today", "now"):
+    if value in ("today", "now", "last-modified"):
         value = dt.date.today()
-    elif value == "last-modified" and notebook_path is not None:
-        value = dt.date.fromtimestamp(notebook_path.stat().st_mtime)
     elif isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, dt.date):
-        return f"{value.day} {value:%B %Y}"
-    return value
+    return f"{value.day} {value:%B %Y}" if isinstance(value, dt.date) else value
 
 
 def settings(notebook: Mapping[str, Any], project: Path | None = QUARTO_CONFIG) -> Settings:

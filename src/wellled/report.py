@@ -24,7 +24,7 @@ from wellled.framework import Framework, load_framework
 from wellled.loader import load_clean
 from wellled.periods import period_bounds
 from wellled.present import md, table
-from wellled.summary import build_summary
+from wellled.summary import build_summary, to_json
 
 RATING_ORDER = {"Inadequate": 0, "Requires improvement": 1, "Good": 2, "Outstanding": 3, "Insufficient evidence": 4}
 
@@ -81,6 +81,13 @@ def load_home_report(
         dt.date.today().isoformat(),
         latest.date().isoformat() if pd.notna(latest) else "no data",
     )
+
+
+def write_summary(report: HomeReport, folder: Path = Path(".")) -> Path:
+    """Save the summary this report shows as ``summary.json`` (the same JSON as ``wellled summary``)."""
+    target = folder / "summary.json"
+    target.write_text(to_json(report.summary), encoding="utf-8")
+    return target
 
 
 def funnel_data(report: HomeReport, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -190,19 +197,26 @@ def provenance(report: HomeReport) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Item", "Value"])
 
 
-def _demote(markdown: str, levels: int) -> str:
-    return re.sub(r"^(#+)", lambda m: "#" * min(len(m.group(1)) + levels, 6), markdown, flags=re.MULTILINE)
+def _nest(markdown: str, top: int) -> str:
+    r"""Move headings so the highest one is at level ``top``, keeping their relative depth.
+
+    >>> _nest("## A\n#### B", 3)
+    '### A\n##### B'
+    """
+    levels = [len(m) for m in re.findall(r"^(#+)\s", markdown, flags=re.MULTILINE)]
+    shift = top - min(levels) if levels else 0
+    return re.sub(r"^(#+)(?=\s)", lambda m: "#" * min(len(m.group(1)) + shift, 6), markdown, flags=re.MULTILINE)
 
 
-def methodology_markdown(levels: int = 2) -> str:
-    """docs/methodology.md without its title, headings moved down ``levels`` levels (trusted text)."""
+def methodology_markdown(top: int = 3) -> str:
+    """docs/methodology.md without its title, its headings nested under the report's appendix (trusted text)."""
     text = METHODOLOGY_FILE.read_text(encoding="utf-8")
     body = re.sub(r"\A#\s[^\n]*\n", "", text.lstrip())
-    return _demote(body, levels)
+    return _nest(body, top)
 
 
-def data_dictionary_markdown(levels: int = 1) -> str:
-    return _demote(contract.data_dictionary_markdown(), levels)
+def data_dictionary_markdown(top: int = 3) -> str:
+    return _nest(contract.data_dictionary_markdown(), top)
 
 
 def _pct(value) -> str:
@@ -228,18 +242,6 @@ def themes_table(summary: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _points(moved: float) -> str:
-    """'3 points higher', '1 point lower', 'no different'.
-
-    >>> _points(-1.2), _points(0.2), _points(3.4)
-    ('1 point lower', 'no different', '3 points higher')
-    """
-    size = round(abs(moved))
-    if size == 0:
-        return "no different"
-    return f"{size} point{'s' if size > 1 else ''} {'higher' if moved > 0 else 'lower'}"
-
-
 def _survey_sentence(theme: dict) -> Markdown:
     survey = theme["survey"]
     if survey["suppressed"] or survey["positive_pct"] is None:
@@ -250,9 +252,9 @@ def _survey_sentence(theme: dict) -> Markdown:
     if moved is None:
         trend = "There is no figure for last quarter to compare with."
     elif change.get("significant"):
-        trend = f"That is {_points(moved)} than in {change['previous_period']}, a real change (p < 0.05)."
+        trend = f"That is {charts.points(moved)} than in {change['previous_period']}, a real change (p < 0.05)."
     else:
-        trend = f"That is {_points(moved)} than in {change['previous_period']}, within chance variation."
+        trend = f"That is {charts.points(moved)} than in {change['previous_period']}, within chance variation."
     return md(
         "Survey: **{pct}** of {valid} answers from {n} questionnaires were positive (95% interval {low} to "
         "{high}). {trend}",

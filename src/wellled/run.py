@@ -118,7 +118,7 @@ def execute(
     ``<stem>.failed.ipynb`` and the previous report stays as it was.
     """
     notebook, output_dir = Path(notebook), Path(output_dir)
-    wanted = render.parse_formats(list(formats))
+    wanted = render.parse_formats(formats)
     render.resolve_renderer(renderer)
     if not notebook.is_file():
         raise RunError(f"notebook not found: {notebook}")
@@ -240,15 +240,18 @@ def report_home(
         "data_dir": str(paths.data.resolve()), "reports_dir": str(paths.reports.resolve()),
     }
 
-    def write_summary(staging: Path) -> None:
-        from wellled.loader import load_clean
-        from wellled.summary import build_summary, to_json
 
-        summary = build_summary(load_clean(paths), home_id, period, framework)
-        (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
+    def ensure_summary(staging: Path) -> None:
+        """The home report saves the summary it shows; any other notebook gets it written here."""
+        if not (staging / "summary.json").exists():
+            from wellled.loader import load_clean
+            from wellled.summary import build_summary, to_json
+
+            summary = build_summary(load_clean(paths), home_id, period, framework)
+            (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
 
     return execute(notebook, paths.report_dir(home_id, period), parameters, formats=formats, renderer=renderer,
-                   before_publish=write_summary)
+                   before_publish=ensure_summary)
 
 
 def _options(args: argparse.Namespace) -> tuple[Paths, tuple[str, ...], str]:

@@ -108,6 +108,48 @@ local function read_markdown(text)
   return pandoc.read(text, MARKDOWN).blocks
 end
 
+-- pandas writes a named index as a second header row (index name, then blanks): fold it into the first.
+local function fold_index_header(tbl)
+  local rows = tbl.head.rows
+  if #rows ~= 2 or #rows[1].cells ~= #rows[2].cells then return nil end
+  local top, bottom = rows[1].cells, rows[2].cells
+  for i = 1, #top do
+    if #stringify(top[i].contents) > 0 and #stringify(bottom[i].contents) > 0 then return nil end
+  end
+  for i = 1, #top do
+    if #stringify(top[i].contents) == 0 then top[i].contents = bottom[i].contents end
+  end
+  tbl.head.rows = { rows[1] }
+  return tbl
+end
+
+local function is_number(text)
+  return text:match("^[-+]?[%d,]*%.?%d+[%%]?$") ~= nil or text == "NaN" or text == "<NA>"
+end
+
+-- A table read from HTML has alignment from pandas' styles: numbers right, everything else left.
+local function align_columns(tbl)
+  fold_index_header(tbl)
+  for i, spec in ipairs(tbl.colspecs) do
+    local numbers, seen = true, false
+    for _, body in ipairs(tbl.bodies) do
+      for _, row in ipairs(body.body) do
+        local text = row.cells[i] and stringify(row.cells[i].contents) or ""
+        if text ~= "" then
+          seen = true
+          numbers = numbers and is_number(text)
+        end
+      end
+    end
+    tbl.colspecs[i] = { (numbers and seen) and "AlignRight" or "AlignLeft", spec[2] }
+  end
+  return tbl:walk({ Cell = function(cell) cell.alignment = "AlignDefault"; return cell end })
+end
+
+local function read_html(html)
+  return pandoc.read(html, "html").blocks:walk({ Table = align_columns })
+end
+
 -- One output: pandoc put every representation of it in the div; pick the best. Returns blocks, or the
 -- Markdown text (read later, together with the cell's other Markdown outputs).
 local function choose(output, options)
@@ -133,7 +175,7 @@ local function choose(output, options)
   end
   if image then return { image } end
   if markdown then return markdown end
-  if html then return pandoc.read(html, "html").blocks end
+  if html then return read_html(html) end
   if text and asis then return text.text end
   if text then return { pandoc.CodeBlock(text.text, { class = "output" }) } end
   return {}
