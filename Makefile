@@ -36,7 +36,7 @@ $(BIN)/wellled: pyproject.toml
 setup: $(BIN)/wellled ## Create .venv and install wellled with its dev tools (other targets do this first)
 
 demo: setup ## Write demo data for six fictional homes, check it, and report on every home
-	$(WELLLED) demo $(PATHS)
+	$(WELLLED) demo --data "$(DATA)"
 	$(WELLLED) check $(PATHS)
 	$(WELLLED) reports $(PATHS)
 

@@ -53,3 +53,16 @@ def test_make_report_with_a_bad_home_names_the_known_ones(demo_data, tmp_path):
     assert done.returncode != 0
     assert "is not an id like 'oak-house'" in done.stderr and "Traceback" not in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+@needs_venv
+def test_make_demo_ends_with_a_report_for_every_demo_home(tmp_path):
+    data, reports = tmp_path / "data", tmp_path / "reports"
+    done = make("demo", f"DATA={data}", f"REPORTS={reports}")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    homes = ["birch-lodge", "cedar-house", "elm-grove", "maple-view", "oak-house", "willow-court"]
+    assert sorted(p.parent.parent.name for p in reports.glob("*/*/governance-report.pdf")) == homes
+    assert len(list(reports.glob("*/*/governance-report.html"))) == 6
+    assert (reports / "data-quality" / "data-quality.html").exists() and (data / "clean" / "answers.parquet").exists()
+    for home in homes:
+        assert f"{home} " in done.stdout and str(reports / home) in done.stdout, "make demo says where each report is"

@@ -74,6 +74,19 @@ def points(moved: float) -> str:
     return f"{size} point{'s' if size > 1 else ''} {'higher' if moved > 0 else 'lower'}"
 
 
+def change_phrase(change: dict | None, compared_with: str = "last quarter") -> str | None:
+    """How percent positive moved, and whether that is more than chance; None without a comparison.
+
+    >>> change_phrase({"change_pct_points": -6.2, "significant": True}, "in 2026-Q2")
+    '6 points lower than in 2026-Q2, a real change (p < 0.05)'
+    """
+    moved = (change or {}).get("change_pct_points")
+    if moved is None:
+        return None
+    verdict = "a real change (p < 0.05)" if change.get("significant") else "within chance variation"
+    return f"{points(moved)} than {compared_with}, {verdict}"
+
+
 def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
     """Save the chart as SVG under ``folder`` and return a captioned Markdown figure for it."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -223,14 +236,7 @@ def trend_chart(theme: dict, home_id: str) -> Chart | None:
     ax.set_ylim(0, 100)
     ax.set_ylabel("%")
     ax.legend(loc="lower left", frameon=False, ncols=2)
-    change = theme.get("change") or {}
-    moved = change.get("change_pct_points")
-    if moved is None:
-        movement = "no comparison with last quarter"
-    elif change.get("significant"):
-        movement = f"{points(moved)} than last quarter, a real change (p < 0.05)"
-    else:
-        movement = f"{points(moved)} than last quarter, within chance variation"
+    movement = change_phrase(theme.get("change")) or "no comparison with last quarter"
     caption = f"{theme['label']} over {len(trend)} quarters: {movement}."
     return Chart(f"trend-{home_id}-{theme['id']}", fig, caption)
 

@@ -248,13 +248,8 @@ def _survey_sentence(theme: dict) -> Markdown:
         return md("Survey: too few questionnaires this quarter to report (fewer than the minimum).")
     low, high = survey["ci95"]
     change = theme.get("change") or {}
-    moved = change.get("change_pct_points")
-    if moved is None:
-        trend = "There is no figure for last quarter to compare with."
-    elif change.get("significant"):
-        trend = f"That is {charts.points(moved)} than in {change['previous_period']}, a real change (p < 0.05)."
-    else:
-        trend = f"That is {charts.points(moved)} than in {change['previous_period']}, within chance variation."
+    phrase = charts.change_phrase(change, f"in {change.get('previous_period')}")
+    trend = f"That is {phrase}." if phrase else "There is no figure for last quarter to compare with."
     return md(
         "Survey: **{pct}** of {valid} answers from {n} questionnaires were positive (95% interval {low} to "
         "{high}). {trend}",
