@@ -131,7 +131,9 @@ def test_response_rates():
     rates = response_rates(frame, HOMES, "h-a", "2026-Q3")
     assert rates["staff"] == {"responses": 10, "eligible": 50, "eligible_source": "staff_headcount",
                               "rate_pct": 20.0, "suppressed": False}
-    assert rates["resident"]["rate_pct"] == 25.0 and rates["resident"]["eligible_source"] == "residents"  # 9 / 36
+    # family (3) is hidden, so the next smallest group, resident (9), is hidden with it
+    assert rates["resident"]["suppressed"] and rates["resident"]["rate_pct"] is None
+    assert rates["resident"]["eligible_source"] == "residents"
     assert rates["family"] == {"responses": None, "eligible": None, "eligible_source": None, "rate_pct": None,
                                "suppressed": True}
     assert rates["professional"]["responses"] == 0 and not rates["professional"]["suppressed"]

@@ -13,6 +13,7 @@ Public API:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -168,11 +169,15 @@ def repeat_findings(audits: pd.DataFrame, framework: Framework, home_id: str, pe
 
 
 def response_rates(
-    responses: pd.DataFrame, homes: pd.DataFrame, home_id: str, period: str, min_respondents: int = 5
+    responses: pd.DataFrame, homes: pd.DataFrame, home_id: str, period: str, min_respondents: int = 5,
+    hidden_elsewhere: Iterable[str] = (),
 ) -> dict:
     """Questionnaires per group in the period, and the rate against staff headcount or residents (else beds).
 
-    A group with 1 to ``min_respondents - 1`` questionnaires shows neither its count nor its rate.
+    A group with 1 to ``min_respondents - 1`` questionnaires shows neither its count nor its rate; where that
+    hides exactly one group, the next smallest group is hidden too, so no count can be worked out by
+    subtracting the shown ones from a theme's total. ``hidden_elsewhere``: groups whose figures another table
+    of the same summary hides (a theme's ``by_group``); their counts are hidden here too, for the same reason.
     """
     rows = responses.loc[(responses["home_id"] == home_id) & (responses["period"] == period)]
     counts = rows["respondent_group"].value_counts()
@@ -187,7 +192,7 @@ def response_rates(
         count = int(counts.get(group, 0))
         eligible, source = denominators.get(group, (None, None))
         eligible = int(eligible) if eligible is not None and pd.notna(eligible) and eligible > 0 else None
-        suppressed = 0 < count < min_respondents
+        suppressed = 0 < count < min_respondents or (count > 0 and group in set(hidden_elsewhere))
         rate = None if eligible is None or suppressed else round(100 * count / eligible, 1)
         out[group] = {
             "responses": None if suppressed else count,
@@ -196,5 +201,10 @@ def response_rates(
             "rate_pct": rate,
             "suppressed": bool(suppressed),
         }
+    hidden = [g for g in GROUPS if out[g]["suppressed"]]
+    shown = [g for g in GROUPS if not out[g]["suppressed"] and out[g]["responses"]]
+    if len(hidden) == 1 and shown:
+        smallest = min(shown, key=lambda g: out[g]["responses"])
+        out[smallest].update(responses=None, rate_pct=None, suppressed=True)
     return out
 

@@ -211,7 +211,12 @@ def build_summary(
             }
             for r in repeats.itertuples(index=False)
         ],
-        "response_rates": response_rates(clean.responses, clean.homes, home_id, period, params.min_respondents),
+        "response_rates": response_rates(
+            clean.responses, clean.homes, home_id, period, params.min_respondents,
+            hidden_elsewhere={
+                g["respondent_group"] for t in themes for g in t["survey"]["by_group"] if g["suppressed"]
+            },
+        ),
         "comments": [
             {"respondent_group": c.respondent_group, "text": c.text, "theme_ids": list(c.theme_ids),
              "removed": list(c.removed)}

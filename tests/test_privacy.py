@@ -1,0 +1,35 @@
+"""Small numbers stay hidden across the whole summary, not just within one table."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import run_cli
+
+
+def test_no_hidden_group_count_can_be_recovered_by_subtraction(demo_data):
+    for home in ("elm-grove", "oak-house", "birch-lodge"):
+        summary = json.loads(run_cli("summary", home, "--data", str(demo_data.data)).stdout)
+        rates = summary["response_rates"]
+        hidden_overall = [g for g, r in rates.items() if r["suppressed"]]
+        assert len(hidden_overall) != 1, f"{home}: one lone hidden group in response_rates: {hidden_overall}"
+        for theme in summary["themes"]:
+            survey = theme["survey"]
+            if survey["suppressed"]:
+                continue
+            groups = {g["respondent_group"]: g for g in survey["by_group"]}
+            hidden = [g for g, figures in groups.items() if figures["suppressed"]]
+            known = {g: f["respondents"] for g, f in groups.items() if not f["suppressed"]}
+            known.update({g: r["responses"] for g, r in rates.items() if g in hidden and not r["suppressed"]})
+            unknown = [g for g in hidden if g not in known]
+            assert len(unknown) != 1, (
+                f"{home} {theme['id']}: {unknown[0]} = {survey['respondents']} - {sum(known.values())} by subtraction"
+            )
+
+
+def test_elm_grove_family_count_is_hidden_with_other_small_groups(demo_data):
+    rates = json.loads(run_cli("summary", "elm-grove", "--data", str(demo_data.data)).stdout)["response_rates"]
+    assert rates["family"]["suppressed"] and rates["family"]["responses"] is None
+    hidden = sorted(g for g, r in rates.items() if r["suppressed"])
+    assert len(hidden) >= 2 and all(rates[g]["rate_pct"] is None and rates[g]["responses"] is None for g in hidden)
+    assert not rates["staff"]["suppressed"] and rates["staff"]["rate_pct"] is not None
