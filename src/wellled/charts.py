@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,14 +97,23 @@ def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
     return Markdown(f"![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug}}}\n")
 
 
-def _figure(height_in: float) -> tuple[Figure, Axes]:
+def _wrap(labels: list[str], width: int = 24) -> tuple[list[str], float]:
+    """Labels wrapped to ``width`` characters, and the left margin (inches) the longest line needs at 8 pt."""
+    wrapped = [textwrap.fill(label, width) for label in labels]
+    longest = max((len(line) for label in wrapped for line in label.splitlines()), default=0)
+    return wrapped, max(1.0, 0.2 + 0.068 * longest)
+
+
+def _figure(height_in: float, left_in: float = 1.0) -> tuple[Figure, Axes]:
     """A text-width figure with fixed margins (in inches), so every chart lines up and is drawn only once.
 
     Figures are built without pyplot: no global state, so charts can be drawn in parallel runs.
     """
     fig = Figure(figsize=(WIDTH_IN, height_in))
     ax = fig.add_subplot()
-    fig.subplots_adjust(left=1.0 / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, bottom=0.5 / height_in, top=1 - 0.12 / height_in)
+    fig.subplots_adjust(
+        left=left_in / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, bottom=0.5 / height_in, top=1 - 0.12 / height_in
+    )
     return fig, ax
 
 
@@ -116,9 +126,9 @@ def _rating_bands(ax, vertical: bool = False) -> None:
 def themes_chart(summary: dict) -> Chart:
     """Each theme's score against the indicative rating bands."""
     themes = summary["themes"]
-    fig, ax = _figure(0.42 * len(themes) + 0.9)
+    labels, left_in = _wrap([t["label"] for t in themes][::-1])
+    fig, ax = _figure(0.42 * len(themes) * (1.35 if any("\n" in label for label in labels) else 1) + 0.9, left_in)
     _rating_bands(ax)
-    labels = [f"{t['label']}" for t in themes][::-1]
     scores = [t["score"] for t in themes][::-1]
     for y, score in enumerate(scores):
         if score is not None:

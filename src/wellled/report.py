@@ -231,12 +231,12 @@ def themes_table(summary: dict) -> pd.DataFrame:
         rows.append(
             {
                 "Theme": t["label"],
-                "Indicative rating": t["rating"] + (" (capped)" if t.get("rating_capped") else ""),
+                "Rating": t["rating"] + (" (capped)" if t.get("rating_capped") else ""),
                 "Score": None if t["score"] is None else f"{t['score']:.1f}",
-                "Survey positive": "suppressed" if survey["suppressed"] else _pct(survey["positive_pct"]),
-                "Audit compliance": _pct(audit["compliance_pct"]),
-                "vs last quarter": arrow(t.get("change")) or "–",
-                "vs other homes": funnel_word(t.get("benchmark", {}).get("funnel")),
+                "Survey": "suppressed" if survey["suppressed"] else _pct(survey["positive_pct"]),
+                "Audit": _pct(audit["compliance_pct"]),
+                "Quarter": arrow(t.get("change")) or "–",
+                "Homes": funnel_word(t.get("benchmark", {}).get("funnel")),
             }
         )
     return pd.DataFrame(rows)
