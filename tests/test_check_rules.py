@@ -217,7 +217,7 @@ def _clean_before(check) -> tuple[Run, str]:
         ({"s.xlsx": b"PK\x03\x04 this is no workbook"}, "not a readable XLSX workbook"),
         (
             {"s.csv": AUDIT_HEADER + AUDIT_ROWS[0] + "\n"},
-            "required columns missing: response_id, respondent_group, submitted_on (it looks like a audits file)",
+            "required columns missing: response_id, respondent_group, submitted_on (it looks like an audits file)",
         ),
         (
             {"s.csv": SURVEY_HEADER.replace(",comment", ",q99,comment") + "r1,oak-house,staff,2026-07-01,4,2,,5,\n"},
@@ -313,7 +313,7 @@ def test_bad_home_rows_are_quarantined_too(check):
     assert run.rows() == [
         (7, "home_id", "home id is not a slug like oak-house"),
         (8, "home_id", "home_id repeated (an earlier row has the same id)"),
-        (9, "beds", "not a whole number"),
+        (9, "beds", "not a whole number from 0 to 999999"),
     ]
     assert list(run.table("homes").home_id) == ["oak-house", "elm-grove", "home-0", "home-1", "home-2"]
 

@@ -89,13 +89,19 @@ def answer_violations(
 ) -> list[Violation]:
     """Violations of the long answers frame, reported against the questionnaire's line and question column."""
     found = []
+    lines = responses[LINE].to_numpy()
+    homes = responses["home_id"].to_numpy(dtype=object)
     for meta, positions in failures:
-        hits = answers.iloc[positions]
-        for row, question_id in zip(hits["row"].to_numpy(), hits["question_id"].astype(str), strict=True):
-            record = responses.iloc[row]
-            value = _shown(question_id, record[question_id])
-            home_id = _shown("home_id", record["home_id"])
-            found.append(Violation(file, int(record[LINE]), question_id, meta["rule"], value, home_id))
+        rows = answers["row"].to_numpy()[positions]
+        questions = answers["question_id"].to_numpy()[positions]
+        for question_id in pd.unique(questions):
+            at = rows[questions == question_id]
+            values = responses[question_id].to_numpy(dtype=object)[at]
+            found += [
+                Violation(file, int(line), str(question_id), meta["rule"], _shown(str(question_id), value),
+                          _shown("home_id", home))
+                for line, value, home in zip(lines[at], values, homes[at], strict=True)
+            ]
     return found
 
 
@@ -115,7 +121,8 @@ def _is_repeat(ids: pd.Series, earlier: set[str] | frozenset[str] = frozenset())
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(dates, is_date): dates as datetime64[ns] (GX's fast path), is_date False only for a bad value."""
-    dates = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+    written_right = values.astype("string").str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    dates = pd.to_datetime(values.where(written_right), format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     return dates, values.isna() | dates.notna()
 
 
@@ -181,8 +188,7 @@ def prepare_answers(responses: pd.DataFrame, question_ids: list[str], asked: dic
     )
     pair = pd.Series(np.char.add(np.char.add(qids[question].astype(str), "|"), group.astype(str)))
     long["is_asked"] = pair.isin(pairs).to_numpy()
-    known_groups = {g for groups in asked.values() for g in groups}
-    is_judged = long["is_answered"].to_numpy() & np.isin(group, list(known_groups))
+    is_judged = long["is_answered"].to_numpy() & np.isin(group, contract.respondent_groups())
     long["question_group"] = pair.where(is_judged, "").to_numpy()
     long.attrs["answer_labels"] = sorted(set(scores) | non_answers)
     long.attrs["asked_question_groups"] = ["", *sorted(pairs)]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wellled.config import EXPECTATIONS_DIR
-from wellled.errors import UsageError
+from wellled.errors import RunError, UsageError
 
 DATASETS = ("homes", "questions", "surveys", "audits")
 QUESTION_PLACEHOLDER = "<question_id>"
@@ -84,6 +84,14 @@ def answer_scores() -> dict[str, int]:
 
 def non_answers() -> list[str]:
     return list(load_dataset("surveys").meta["answers"]["non_answers"])
+
+
+def respondent_groups() -> list[str]:
+    """The respondent groups a questionnaire may come from, from the surveys suite's rule on the column."""
+    for expectation in load_dataset("surveys").suite["expectations"]:
+        if expectation["kwargs"].get("column") == "respondent_group" and "value_set" in expectation["kwargs"]:
+            return list(expectation["kwargs"]["value_set"])
+    raise RunError("expectations/surveys.json has no rule listing the respondent groups")
 
 
 def identity_columns() -> set[str]:

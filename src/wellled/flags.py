@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 
 import pandas as pd
 
+from wellled.periods import parse_period, shift_period
+
 VOLUME_RATIO = 3.0
-STRAIGHT_LINE_MIN_ANSWERS = 5
+STRAIGHT_LINE_MIN_ANSWERS = 3
 
 
 @dataclass(frozen=True)
@@ -22,32 +25,25 @@ class Flag:
 
 def volume_changes(responses: pd.DataFrame, ratio: float = VOLUME_RATIO) -> list[Flag]:
     """A home whose questionnaires in a quarter are over ``ratio`` times, or under 1/``ratio`` of, the quarter
-    before. Quarters with no questionnaires are not compared (a survey round may simply not have run)."""
+    before, counting none at all as a drop, but only in quarters where some home has questionnaires (a survey
+    round that did not run is not a missing import)."""
     if responses.empty:
         return []
-    counts = responses.groupby(["home_id", "period"]).agg(n=("response_id", "size"), file=("source_file", "last"))
-    counts = counts.reset_index().sort_values(["home_id", "period"])
+    counts = responses.groupby(["home_id", "period"]).size().unstack(fill_value=0)
+    files = responses.groupby(["home_id", "period"])["source_file"].last()
+    periods = sorted(counts.columns, key=parse_period)
     found = []
-    for home_id, rows in counts.groupby("home_id", sort=True):
-        by_period = dict(zip(rows["period"], zip(rows["n"], rows["file"], strict=True), strict=True))
-        for period, (n, file) in by_period.items():
-            previous = by_period.get(_previous(period))
-            if previous and (n > ratio * previous[0] or n * ratio < previous[0]):
-                found.append(
-                    Flag(
-                        file,
-                        "response-volume",
-                        f"{home_id}: {n} questionnaires in {period} against {previous[0]} the quarter "
-                        f"before (more than {ratio:g}x change): a missing or doubled import?",
-                    )
-                )
+    for before, period in pairwise(periods):
+        if shift_period(before, 1) != period:
+            continue
+        for home_id in counts.index:
+            previous, now = int(counts.at[home_id, before]), int(counts.at[home_id, period])
+            if previous and (now > ratio * previous or now * ratio < previous):
+                file = files.get((home_id, period), "surveys/")
+                found.append(Flag(file, "response-volume",
+                                  f"{home_id}: {now} questionnaires in {period} against {previous} the quarter "
+                                  f"before (more than {ratio:g}x change): a missing or doubled import?"))
     return found
-
-
-def _previous(period: str) -> str:
-    from wellled.periods import shift_period
-
-    return shift_period(period, -1)
 
 
 def straight_lined(answers: pd.DataFrame, responses: pd.DataFrame) -> list[Flag]:

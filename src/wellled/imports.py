@@ -7,6 +7,7 @@ the file and what is wrong with it. Nothing here judges the content; that is :mo
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -47,6 +48,20 @@ def list_files(folder: Path) -> list[Path]:
     )
 
 
+def unsupported_files(folder: Path) -> list[Path]:
+    """Files in a data folder that wellled does not read (not CSV or XLSX, not hidden, not a README)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() not in SUFFIXES
+        and not p.name.startswith((".", "~$"))
+        and p.stem.lower() != "readme"
+    )
+
+
 def load(path: Path, label: str | None = None) -> RawFile:
     """Read a CSV or XLSX file into text cells; a DataError names the file if it cannot be read or is empty."""
     label = label or path.name
@@ -60,9 +75,12 @@ def load(path: Path, label: str | None = None) -> RawFile:
     return RawFile(path, label, sha256_of(data), frame)
 
 
-def _clean_header(columns: pd.Index, label: str) -> list[str]:
-    names = [str(c).strip() for c in columns]
-    blank = [i + 1 for i, name in enumerate(names) if not name or name.startswith("Unnamed:")]
+def _clean_header(cells: list, label: str) -> list[str]:
+    """The header row as column names; a DataError for a blank or repeated name (checked before anything renames)."""
+    names = [("" if cell is None else str(cell)).strip() for cell in cells]
+    while names and not names[-1]:
+        names.pop()
+    blank = [i + 1 for i, name in enumerate(names) if not name]
     if blank:
         raise DataError(f"column {blank[0]} has no name in the header row", file=label, where="line 1")
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -71,7 +89,35 @@ def _clean_header(columns: pd.Index, label: str) -> list[str]:
     return names
 
 
+def _frame(header: list[str], records: list[list], lines: list[int], label: str) -> pd.DataFrame:
+    """Rows as text cells, blank-after-trimming as missing; a row with more filled cells than the header is an error."""
+    width = len(header)
+    rows = []
+    for line, record in zip(lines, records, strict=True):
+        if len(record) > width:
+            extra = record[width:]
+            if any(cell is not None and str(cell).strip() for cell in extra):
+                raise DataError(
+                    f"the row has {len(record)} cells but the header names {width} columns",
+                    file=label,
+                    where=f"line {line}",
+                )
+            record = record[:width]
+        rows.append(record + [None] * (width - len(record)))
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    for column in header:
+        cells = frame[column].astype("string").str.strip()
+        frame[column] = cells.astype(object).where(cells.fillna("").ne(""), None)
+    frame.insert(0, LINE, lines)
+    return frame
+
+
+def _is_blank(record: list) -> bool:
+    return all(cell is None or not str(cell).strip() for cell in record)
+
+
 def _read_csv(data: bytes, label: str) -> pd.DataFrame:
+    """CSV with the csv module: quoted line breaks, blank lines, CR, LF or CRLF endings, each row's first line."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -81,48 +127,55 @@ def _read_csv(data: bytes, label: str) -> pd.DataFrame:
         ) from None
     if not text.strip():
         raise DataError("the file is empty", file=label)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header, records, lines, start = None, [], [], 1
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, skip_blank_lines=True)
-    except (pd.errors.ParserError, ValueError) as error:
-        detail = str(error).strip().splitlines()[-1]
-        raise DataError(f"not a readable CSV file ({detail})", file=label) from None
-    frame.columns = _clean_header(frame.columns, label)
-    frame = frame.mask(frame == "")
-    frame.insert(0, LINE, _csv_lines(text, len(frame)))
-    return frame
-
-
-def _csv_lines(text: str, rows: int) -> list[int]:
-    """Line number of each record (header = 1), honouring blank lines and quoted line breaks."""
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if physical == rows + 1:
-        return list(range(2, rows + 2))
-    reader = csv.reader(io.StringIO(text))
-    lines, start = [], 1
-    for record in reader:
-        if start > 1 and record and not (len(record) == 1 and not record[0].strip()):
-            lines.append(start)
-        start = reader.line_num + 1
-    return lines[:rows]
+        for record in reader:
+            if not _is_blank(record):
+                if header is None:
+                    header = _clean_header(record, label)
+                else:
+                    records.append(record)
+                    lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise DataError(f"not a readable CSV file ({error})", file=label, where=f"line {start}") from None
+    return _frame(header or [], records, lines, label)
 
 
 def _read_xlsx(data: bytes, label: str) -> pd.DataFrame:
+    """The first sheet of a workbook; line numbers are the spreadsheet's row numbers."""
+    import openpyxl
+
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", keep_default_na=False)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        header, records, lines = None, [], []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            record = [_xlsx_text(cell) for cell in row]
+            if _is_blank(record):
+                continue
+            if header is None:
+                header = _clean_header(record, label)
+            else:
+                records.append(record)
+                lines.append(number)
+        book.close()
+    except DataError:
+        raise
     except Exception as error:  # openpyxl raises many types for a damaged workbook
         raise DataError(f"not a readable XLSX workbook ({type(error).__name__})", file=label) from None
-    if frame.columns.empty:
+    if header is None:
         raise DataError("the file is empty", file=label)
-    frame.columns = _clean_header(frame.columns, label)
-    frame = frame.map(_xlsx_text).mask(frame == "")
-    lines = frame.index + 2
-    frame = frame.dropna(how="all")
-    frame.insert(0, LINE, lines[frame.index] if len(frame) else [])
-    return frame.reset_index(drop=True)
+    return _frame(header, records, lines, label)
 
 
-def _xlsx_text(value: object) -> object:
-    """Excel dates arrive as '2026-01-31 00:00:00': keep the date part, as the analyst typed it."""
-    if isinstance(value, str) and len(value) == 19 and value.endswith(" 00:00:00"):
-        return value[:10]
-    return value
+def _xlsx_text(value: object) -> str | None:
+    """A cell as the analyst sees it: dates as YYYY-MM-DD, whole numbers without '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

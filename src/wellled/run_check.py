@@ -18,7 +18,7 @@ import pandas as pd
 from wellled import __version__, checks, contract, dq_report, flags, store
 from wellled.config import Paths
 from wellled.errors import DataError, RunError, UsageError
-from wellled.imports import LINE, RawFile, list_files, load
+from wellled.imports import LINE, RawFile, list_files, load, unsupported_files
 from wellled.periods import periods_of
 from wellled.runlog import RunLog
 
@@ -63,6 +63,7 @@ class _Checker:
         self.runner = checks.SuiteRunner()
         self.seen_hashes: dict[str, str] = {}
         self.seen_response_ids: set[str] = set()
+        self.held_back: dict[str, set[str]] = {}
 
     def label(self, path: Path) -> str:
         try:
@@ -125,9 +126,17 @@ class _Checker:
         raw, outcome = self._load(path, dataset_name)
         if raw is None or not self._columns_ok(raw, outcome, dataset):
             return None
+        ignored = [c for c in raw.frame.columns if c not in dataset.known_columns and c != LINE]
+        if ignored:
+            self.result.flags.append(
+                flags.Flag(
+                    outcome.file, "ignored-columns", f"columns not in the contract were ignored: {', '.join(ignored)}"
+                )
+            )
         frame = prepare(raw.frame)
         failing = self.runner.failing_rows(frame, dataset.expectations(), {})
         is_clean = self._keep(outcome, frame, checks.row_violations(outcome.file, frame, failing))
+        self.held_back[dataset_name] = set(frame.loc[~is_clean, dataset.columns[0].name].dropna().astype(str))
         return None if outcome.blocking_error else frame[is_clean]
 
     def survey(self, path: Path, questions: pd.DataFrame, home_ids: list[str]) -> pd.DataFrame | None:
@@ -141,6 +150,13 @@ class _Checker:
         known = set(questions["question_id"])
         extra = [c for c in frame.columns if c not in dataset.known_columns and c != LINE]
         unknown = [c for c in extra if c not in known]
+        quarantined = [c for c in unknown if c in self.held_back.get("questions", set())]
+        if quarantined:
+            outcome.reject(
+                f"columns whose row in questions.csv is quarantined: {', '.join(quarantined)}; "
+                "fix those questions first"
+            )
+            return None
         if unknown:
             outcome.reject(f"columns that are not questions in questions.csv: {', '.join(unknown)}")
             return None
@@ -216,7 +232,8 @@ def _looks_like(columns, expected: str) -> str:
         share = len(present & set(dataset.required_columns)) / len(dataset.required_columns)
         if dataset.name != expected and share > best_share:
             best, best_share = dataset.name, share
-    return f" (it looks like a {best} file)" if best and best_share >= 0.6 else ""
+    article = "an" if best and best[0] in "aeiou" else "a"
+    return f" (it looks like {article} {best} file)" if best and best_share >= 0.6 else ""
 
 
 def _clean_survey(
@@ -322,6 +339,15 @@ def run(paths: Paths, today: dt.date) -> CheckResult:
         "audits": _concat([a for a in audits if a is not None], "audits"),
     }
     result.flags += flags.volume_changes(responses) + flags.straight_lined(answers, responses)
+    for folder in (paths.surveys_dir, paths.audits_dir):
+        for path in unsupported_files(folder):
+            result.flags.append(
+                flags.Flag(
+                    checker.label(path),
+                    "unsupported-file",
+                    "not read: only .csv and .xlsx files are (save an .xls file as .xlsx)",
+                )
+            )
     if not list_files(paths.surveys_dir):
         result.flags.append(flags.Flag("surveys/", "no-surveys", "no survey files: reports will show audits only"))
     _check_outputs(result)
@@ -391,7 +417,10 @@ def quarantine_frame(violations: list[checks.Violation]) -> pd.DataFrame:
 
 def main(args: argparse.Namespace) -> int:
     paths = Paths.from_options(args.data, args.reports)
-    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    except ValueError:
+        raise UsageError(f"--today {args.today!r} is not a date written YYYY-MM-DD") from None
     log = RunLog(paths, "check")
     with store.locked(paths):
         result = run(paths, today)

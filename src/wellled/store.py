@@ -7,6 +7,7 @@ lock, so a failed run leaves the previous ``clean/`` untouched and two runs at o
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -69,11 +70,33 @@ def write_clean(
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where that is unavailable."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    return done == 0
+
+
 def _swap_in(staging: Path, clean: Path) -> None:
+    """Put ``staging`` in place of ``clean``; at no moment is there no ``clean/`` (or, failing that, it is restored)."""
+    if not clean.exists():
+        os.rename(staging, clean)
+        return
+    if _exchange(staging, clean):
+        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the previous clean/
+        return
     retired = clean.with_name(f".clean-retired-{os.getpid()}-{uuid.uuid4().hex[:6]}")
-    if clean.exists():
-        os.rename(clean, retired)
-    os.rename(staging, clean)
+    os.rename(clean, retired)
+    try:
+        os.rename(staging, clean)
+    except OSError:
+        os.rename(retired, clean)
+        raise
     shutil.rmtree(retired, ignore_errors=True)
 
 
