@@ -110,3 +110,13 @@ def test_unknown_home_and_bad_period_are_usage_errors(demo_data, tmp_path):
     )
     assert period.code == 2 and "YYYY-Qn" in period.stderr
     assert not any(tmp_path.rglob("*.html"))
+
+
+def test_report_with_relative_folders_as_make_passes_them(demo_data, tmp_path):
+    import shutil as copier
+
+    copier.copytree(demo_data.data, tmp_path / "data")
+    done = run_cli("report", "elm-grove", "--data", "data", "--reports", "reports", "--format", "html",
+                   cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    assert (tmp_path / "reports" / "elm-grove" / "2026-Q3" / "governance-report.html").stat().st_size > 100_000

@@ -88,7 +88,7 @@ def render(
     wanted = parse_formats(formats)
     chosen = resolve_renderer(renderer)
     with tempfile.TemporaryDirectory(prefix=".render-", dir=executed.parent) as scratch:
-        work = Path(scratch)
+        work = Path(scratch).resolve()  # pandoc runs inside it: every path handed to it must be absolute
         if chosen == "quarto":
             built = _quarto(executed, wanted, work, project)
         else:
