@@ -3,7 +3,9 @@ write nothing; a good run writes only REPORTS/HOME/PERIOD/."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -80,7 +82,7 @@ def test_reports_writes_every_home_and_says_where(demo_data, homes, tmp_path):
     assert [line.split(":")[0] for line in done.stdout.splitlines()] == [f"{home} 2026-Q3" for home in homes]
 
 
-def test_raw_data_newer_than_the_last_check_runs_the_check_first(tmp_path, monkeypatch):
+def test_raw_data_newer_than_the_last_check_needs_a_check(tmp_path):
     paths = Paths(tmp_path / "data", tmp_path / "reports")
     assert run.needs_check(paths), "no clean data yet"
     paths.clean.mkdir(parents=True)
@@ -93,10 +95,20 @@ def test_raw_data_newer_than_the_last_check_runs_the_check_first(tmp_path, monke
     assert not run.needs_check(paths)
     survey.touch()
     assert run.needs_check(paths)
-    calls = []
-    monkeypatch.setattr(cli, "main", lambda argv: calls.append(argv) or 1)
-    args = cli.build_parser().parse_args(["report", "oak-house", "--data", str(paths.data), "--reports",
-                                          str(paths.reports), "--check-if-changed"])
-    assert run.main_report(args) == 1, "a failed check stops the report"
-    assert calls == [["check", "--data", str(paths.data), "--reports", str(paths.reports)]]
-    assert _files(paths.reports) == []
+
+
+def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(demo_data, tmp_path):
+    data, reports = tmp_path / "data", tmp_path / "reports"
+    shutil.copytree(demo_data.data, data)
+    before = json.loads((data / "clean" / "manifest.json").read_text())["checked_at"]
+    (data / "raw" / "surveys" / "2026-Q3-staff.csv").touch()
+    done = run_cli("report", "oak-house", "--data", str(data), "--reports", str(reports), "--format", "html",
+                   "--check-if-changed")
+    assert done.code == 0, done.stderr
+    assert "wellled check:" in done.stdout and "clean data written" in done.stdout
+    assert json.loads((data / "clean" / "manifest.json").read_text())["checked_at"] >= before
+    (data / "raw" / "surveys" / "broken.csv").write_text("")
+    failed = run_cli("report", "oak-house", "--data", str(data), "--reports", str(tmp_path / "other"),
+                     "--check-if-changed")
+    assert failed.code == 1 and "REJECTED: the file is empty" in failed.stdout
+    assert not (tmp_path / "other" / "oak-house").exists(), "a failed check stops the report"
