@@ -158,9 +158,11 @@ def test_benchmark_and_funnel_positions(figures):
 
 
 def test_group_figure_and_funnel_are_hidden_when_too_small(figures):
-    # 2026-Q2 W1: h-a 40 + h-b 3 questionnaires -> group shown; h-b itself suppressed -> no funnel position
-    assert figures.loc[("h-b", "2026-Q2", "W1"), "group_positive_pct"] == pytest.approx(100 * 27 / 43)
-    assert pd.isna(figures.loc[("h-b", "2026-Q2", "W1"), "funnel"])
+    # 2026-Q2 W1: h-a 40 + h-b 3 questionnaires. h-b is suppressed, so it is left out of the pool (else
+    # pool - h-a would give h-b's figures); h-a alone is no group to compare with: no benchmark at all
+    for home in ("h-a", "h-b"):
+        assert pd.isna(figures.loc[(home, "2026-Q2", "W1"), "group_positive_pct"])
+        assert pd.isna(figures.loc[(home, "2026-Q2", "W1"), "funnel"])
     w = World()
     w.questionnaires("h-a", "2026-Q3", "staff", 4, {"q1": 2})
     lonely = theme_figures(w.clean(), KLOE).set_index("theme_id").loc["W1"]
@@ -177,3 +179,16 @@ def test_funnel_frame_draws_limits_around_the_group(figures):
         assert row.upper998_pct == pytest.approx(100 * min(1.0, 0.725 + spread), abs=1e-3)
         assert row.lower998_pct <= row.lower95_pct <= row.upper95_pct <= row.upper998_pct
     assert funnel_frame(figures.reset_index(), period="2026-Q1").empty
+
+
+def test_a_suppressed_home_is_left_out_of_the_pool_so_it_cannot_be_subtracted_back_out():
+    w = World()
+    w.questionnaires("h-a", "2026-Q3", "staff", 10, {"q1": 4})
+    w.questionnaires("h-b", "2026-Q3", "staff", 8, {"q1": 2})
+    w.questionnaires("h-c", "2026-Q3", "staff", 3, {"q1": 5})
+    figures = theme_figures(w.clean(), KLOE).set_index(["home_id", "theme_id"])
+    shown = figures.loc[[("h-a", "W1"), ("h-b", "W1")]]
+    assert figures.loc[("h-c", "W1"), "suppressed"]
+    assert figures.loc[("h-a", "W1"), "group_valid"] == shown["valid"].sum()
+    assert figures.loc[("h-a", "W1"), "group_positive_pct"] == pytest.approx(100 * shown["positive"].sum()
+                                                                             / shown["valid"].sum())

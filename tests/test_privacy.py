@@ -33,3 +33,20 @@ def test_elm_grove_family_count_is_hidden_with_other_small_groups(demo_data):
     hidden = sorted(g for g, r in rates.items() if r["suppressed"])
     assert len(hidden) >= 2 and all(rates[g]["rate_pct"] is None and rates[g]["responses"] is None for g in hidden)
     assert not rates["staff"]["suppressed"] and rates["staff"]["rate_pct"] is not None
+
+
+def test_hidden_groups_are_the_same_in_every_theme_and_never_alone(demo_data):
+    for framework in ("cqc-kloe-2017", "cqc-saf-2024"):
+        for home in ("elm-grove", "oak-house", "maple-view"):
+            summary = json.loads(run_cli("summary", home, "--framework", framework, "--data",
+                                         str(demo_data.data)).stdout)
+            hidden_anywhere = {g["respondent_group"] for t in summary["themes"] for g in t["survey"]["by_group"]
+                               if g["suppressed"]}
+            for theme in summary["themes"]:
+                if theme["survey"]["suppressed"]:
+                    continue
+                present = {g["respondent_group"]: g for g in theme["survey"]["by_group"]}
+                shown = {g for g, figures in present.items() if not figures["suppressed"]}
+                assert not (shown & hidden_anywhere), f"{home} {theme['id']}: shows {shown & hidden_anywhere}"
+                hidden_here = set(present) - shown
+                assert len(hidden_here) != 1, f"{home} {theme['id']}: {hidden_here} = total - shown groups"

@@ -135,26 +135,40 @@ def group_figures(scored: pd.DataFrame, params: AnalysisParams = AnalysisParams(
     """Survey figures per respondent group with primary and secondary suppression.
 
     ``suppression`` is ``primary`` (the group has fewer than ``min_respondents``), ``secondary`` (hidden so a
-    primary one cannot be recovered by subtraction from the shown total) or null. While the total is shown
-    and the hidden groups together have fewer than ``min_respondents`` questionnaires, the next smallest shown
-    group (fewest respondents, then fewest answers, then name) is hidden too.
+    primary one cannot be recovered by subtraction from the shown figures) or null. Two rules are applied until
+    neither hides anything more:
+
+    - within a theme whose total is shown, hidden groups are never exactly one, nor together fewer than
+      ``min_respondents`` questionnaires: the next smallest shown group (fewest respondents, then fewest
+      answers, then name) is hidden too;
+    - a group hidden in one theme of a home's quarter is hidden in all its themes, so its count cannot be read
+      from one theme and subtracted in another.
     """
     counts = _counts(scored, [*KEYS, "respondent_group"])
     minimum = params.min_respondents
-    key = counts.groupby(KEYS, observed=True, sort=False).ngroup() if len(counts) else pd.Series(dtype="int64")
+    if counts.empty:
+        out = _publish(counts, pd.Series(False, index=counts.index))
+        out["suppression"] = pd.Series(dtype="string")
+        return out
+    key = counts.groupby(KEYS, observed=True, sort=False).ngroup()
+    same_group = [counts["home_id"], counts["period"], counts["respondent_group"]]
     total_shown = counts.groupby(key)["respondents"].transform("sum") >= minimum
     primary = counts["respondents"] < minimum
     secondary = pd.Series(False, index=counts.index)
     while True:
         hidden = primary | secondary
+        everywhere = hidden.groupby(same_group).transform("any") & ~hidden
         hidden_sum = counts["respondents"].where(hidden, 0).groupby(key).transform("sum")
         hidden_count = hidden.astype(int).groupby(key).transform("sum")
-        need = total_shown & (hidden_count >= 1) & (hidden_sum < minimum) & ~hidden
-        if not need.any():
+        exposed = (hidden_count == 1) | (hidden_sum < minimum)
+        need = total_shown & (hidden_count >= 1) & exposed & ~hidden
+        if not (need.any() or everywhere.any()):
             break
-        candidates = counts.loc[need].assign(_key=key[need])
-        chosen = candidates.sort_values(["respondents", "valid", "respondent_group"]).groupby("_key").head(1)
-        secondary.loc[chosen.index] = True
+        secondary |= everywhere
+        if need.any():
+            candidates = counts.loc[need & ~everywhere].assign(_key=key[need & ~everywhere])
+            chosen = candidates.sort_values(["respondents", "valid", "respondent_group"]).groupby("_key").head(1)
+            secondary.loc[chosen.index] = True
     out = _publish(counts, primary | secondary)
     out["suppression"] = pd.Series(
         np.where(primary, "primary", np.where(secondary, "secondary", None)), index=out.index, dtype="string"
@@ -267,12 +281,12 @@ def _with_change(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisPa
 
 def _with_benchmark(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
     """The group's pooled ``positive_pct`` and the home's funnel position at 99.8 %."""
-    group = _group_totals(scored, params)
+    group = _group_totals(figures, params)
     out = figures.merge(group, on=["period", "theme_id"], how="left")
     p0 = (out["group_positive_pct"].astype(float) / 100).to_numpy()
     valid = out["valid"].astype(float).to_numpy()
     lower, upper = funnel_limits(p0, valid, Z998)
-    shown = ~out["suppressed"].to_numpy()
+    shown = ~out["suppressed"].to_numpy() & out["group_positive_pct"].notna().to_numpy()
     out["funnel_lower_pct"] = pd.Series(100 * lower, index=out.index, dtype="Float64").where(shown)
     out["funnel_upper_pct"] = pd.Series(100 * upper, index=out.index, dtype="Float64").where(shown)
     position = funnel_position((out["positive_pct"].astype(float) / 100).to_numpy(), valid, p0, Z998)
@@ -280,14 +294,25 @@ def _with_benchmark(figures: pd.DataFrame, scored: pd.DataFrame, params: Analysi
     return out
 
 
-def _group_totals(scored: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
-    """All homes pooled per period and theme; null when fewer than ``min_respondents`` questionnaires."""
-    totals = _counts(scored, ["period", "theme_id"])
-    hidden = totals["respondents"] < params.min_respondents
+def _group_totals(figures: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
+    """Homes pooled per period and theme, counting only homes whose own figures are shown.
+
+    A suppressed home is left out, or its figures could be recovered by subtracting the shown homes from the
+    pool; with fewer than two homes (a home compared with itself) or ``min_respondents`` questionnaires, null.
+    """
+    shown = figures.loc[~figures["suppressed"].astype(bool) & figures["valid"].notna()]
+    totals = (
+        shown.groupby(["period", "theme_id"], observed=True)
+        .agg(positive=("positive", "sum"), valid=("valid", "sum"), respondents=("respondents", "sum"),
+             homes=("home_id", "nunique"))
+        .reset_index()
+    )
+    hidden = (totals["homes"] < 2) | (totals["respondents"] < params.min_respondents)
     return pd.DataFrame({
-        "period": totals["period"],
-        "theme_id": totals["theme_id"],
-        "group_positive_pct": (100 * totals["positive"] / totals["valid"]).astype("Float64").mask(hidden),
+        "period": totals["period"].astype("string"),
+        "theme_id": totals["theme_id"].astype("string"),
+        "group_positive_pct": (100 * totals["positive"].astype(float) / totals["valid"].astype(float))
+        .astype("Float64").mask(hidden),
         "group_valid": totals["valid"].astype("Int64").mask(hidden),
     })
 
