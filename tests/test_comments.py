@@ -117,3 +117,24 @@ def test_redact_names_file(tmp_path):
     paths.raw.mkdir(parents=True)
     paths.redact_names_file.write_text("# staff and residents\nDoreen\n\n  Jane Doe  \n", encoding="utf-8")
     assert read_redact_names(paths) == ("Doreen", "Jane Doe")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ring 07700\n900123", "phone"), ("ring 07700\u00a0900124", "phone"), ("ring 07700.900.123", "phone"),
+        ("ring 07700-900-123", "phone"), ("ring +44 7700 900123", "phone"),
+        ("NHS 943\t476\t5919", "nhs_number"), ("NHS 943 476-5919", "nhs_number"),
+        ("visit M1\n1AE", "postcode"), ("visit M1  1AE", "postcode"), ("visit m1-1ae", "postcode"),
+        ("visit GIR 0AA", "postcode"), ("mail jane(at)example.org", "email"), ("mail JANE.DOE@EXAMPLE.COM", "email"),
+    ],
+)
+def test_spacing_and_separator_variants_are_redacted(text, kind):
+    redacted = redact(text)
+    assert redacted.removed == (kind,), redacted.text
+    assert not any(ch.isdigit() for ch in redacted.text.split("removed]")[-1])
+
+
+def test_a_listed_name_is_redacted_when_hyphenated_or_possessive():
+    assert redact("Jane-Doe said Doreen's room is cold", ["Jane Doe", "Doreen"]).text == (
+        "[name removed] said [name removed]'s room is cold")

@@ -22,13 +22,17 @@ import pandas as pd
 
 from wellled.framework import Framework
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-NHS_NUMBER = re.compile(r"(?<![\w+])(\d{3})([ -]?)(\d{3})\2(\d{4})(?!\w)")
+EMAIL = re.compile(
+    r"[A-Za-z0-9._%+'-]+(?:@| ?[(\[]at[)\]] ?)[A-Za-z0-9-]+(?:(?:\.| ?[(\[]dot[)\]] ?)[A-Za-z0-9-]+)*"
+    r"(?:\.| ?[(\[]dot[)\]] ?)[A-Za-z]{2,}",
+    re.IGNORECASE,
+)
+NHS_NUMBER = re.compile(r"(?<![\w+])(\d{3})[ .-]?(\d{3})[ .-]?(\d{4})(?!\w)")
 UK_PHONE = re.compile(
-    r"(?<![\w+])(?:\+44[ -]?(?:\(0\)[ -]?)?|0044[ -]?|\(0|0)\d(?:\)?[ -]?\d){8,9}(?![\w])"
+    r"(?<![\w+])(?:\+44[ .-]?(?:\(0\)[ .-]?)?|0044[ .-]?|\(0|0)\d(?:\)?[ .-]?\d){8,9}(?![\w])"
 )
 UK_POSTCODE = re.compile(
-    r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE
+    r"\b(?:[A-Z]{1,2}\d[A-Z\d]?[ -]?\d[ABD-HJLNP-UW-Z]{2}|GIR[ -]?0AA)\b", re.IGNORECASE
 )
 REPLACEMENTS = {
     "email": "[email removed]",
@@ -67,7 +71,7 @@ def _names_pattern(names: tuple[str, ...]) -> re.Pattern | None:
     cleaned = sorted({name.strip() for name in names if name.strip()}, key=lambda n: (-len(n), n))
     if not cleaned:
         return None
-    alternatives = "|".join(r"\s+".join(map(re.escape, name.split())) for name in cleaned)
+    alternatives = "|".join(r"[\s-]+".join(map(re.escape, name.split())) for name in cleaned)
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
 
@@ -78,6 +82,7 @@ def redact(text: str, names: Iterable[str] = ()) -> Redaction:
     'Call [name removed] on [phone removed] or [email removed]'
     """
     removed: list[str] = []
+    text = " ".join(text.split())  # tabs, line breaks and non-breaking spaces must not hide a number
 
     def substitute(pattern: re.Pattern, kind: str, value: str, keep=None) -> str:
         def replace(match: re.Match) -> str:
@@ -90,7 +95,7 @@ def redact(text: str, names: Iterable[str] = ()) -> Redaction:
 
     out = substitute(EMAIL, "email", text)
     out = substitute(NHS_NUMBER, "nhs_number", out,
-                     keep=lambda m: not is_valid_nhs_number(m.group(1) + m.group(3) + m.group(4)))
+                     keep=lambda m: not is_valid_nhs_number(m.group(1) + m.group(2) + m.group(3)))
     out = substitute(UK_PHONE, "phone", out)
     out = substitute(UK_POSTCODE, "postcode", out)
     pattern = _names_pattern(tuple(names))
