@@ -96,7 +96,7 @@ def test_small_family_sample_is_shown_as_suppressed(reports):
     )
     assert "Elm Grove" in text and "Figures hidden in this report" in text
     assert "family fewer respondents than the minimum" in text
-    assert "Not shown, to protect small groups: family" in text
+    assert "Not shown, to protect small groups: resident, family, professional" in text
 
 
 def test_unknown_home_and_bad_period_are_usage_errors(demo_data, tmp_path):
@@ -120,3 +120,30 @@ def test_report_with_relative_folders_as_make_passes_them(demo_data, tmp_path):
                    cwd=tmp_path)
     assert done.code == 0, done.stderr
     assert (tmp_path / "reports" / "elm-grove" / "2026-Q3" / "governance-report.html").stat().st_size > 100_000
+
+
+def test_a_framework_the_data_does_not_fit_is_bad_usage_not_a_failed_run(demo_data, tmp_path):
+    from wellled.config import FRAMEWORKS_DIR
+
+    text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
+    (tmp_path / "two.toml").write_text(text[: text.index("[[themes]]\nid = \"W3\"")])
+    done = run_cli("report", "oak-house", "--framework", str(tmp_path / "two.toml"), "--data", str(demo_data.data),
+                   "--reports", str(tmp_path / "reports"))
+    assert done.code == 2, done.stderr
+    assert "W3" in done.stderr and "Traceback" not in done.stderr
+    assert not list((tmp_path / "reports").rglob("*.ipynb")), "nothing is kept for a usage error"
+
+
+def test_theme_labels_from_a_framework_file_show_literally_in_charts(demo_data, tmp_path):
+    from wellled.config import FRAMEWORKS_DIR
+
+    text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
+    (tmp_path / "odd.toml").write_text(text.replace('label = "Involvement"', 'label = "Involve $\\\\foo{x}$"', 1)
+                                       .replace('label = "Culture"', 'label = "文化"', 1)
+                                       .replace('label = "Governance"', 'label = "治理"', 1))
+    done = run_cli("report", "oak-house", "--framework", str(tmp_path / "odd.toml"), "--format", "html",
+                   "--data", str(demo_data.data), "--reports", str(tmp_path / "reports"))
+    assert done.code == 0, done.stderr
+    html = report_file(tmp_path / "reports", "oak-house", "html").read_text()
+    funnels = [part.split('src="', 1)[1].split('"', 1)[0] for part in html.split('id="fig-funnel-oak-house')[1:]]
+    assert len(funnels) == 5 and len(set(funnels)) == 5, "each theme has its own funnel chart"

@@ -93,13 +93,26 @@ def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
     folder.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^a-z0-9-]+", "-", chart.name.lower()).strip("-")
     path = folder / f"{slug}.svg"
+    copy = 1
+    while path.exists():  # two names that slug alike (non-Latin labels, ids differing in case) stay apart
+        copy += 1
+        path = folder / f"{slug}-{copy}.svg"
     chart.figure.savefig(path, format="svg", metadata={"Date": None})
     return Markdown(f"![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug}}}\n")
 
 
+def literal(text: str) -> str:
+    r"""Text from data as matplotlib shows it literally: ``$`` would otherwise start mathtext.
+
+    >>> literal("Improve $x^2$")
+    'Improve \\$x^2\\$'
+    """
+    return text.replace("$", r"\$")
+
+
 def _wrap(labels: list[str], width: int = 24) -> tuple[list[str], float]:
     """Labels wrapped to ``width`` characters, and the left margin (inches) the longest line needs at 8 pt."""
-    wrapped = [textwrap.fill(label, width) for label in labels]
+    wrapped = [textwrap.fill(literal(label), width) for label in labels]
     longest = max((len(line) for label in wrapped for line in label.splitlines()), default=0)
     return wrapped, max(1.0, 0.2 + 0.068 * longest)
 
@@ -251,7 +264,7 @@ def trend_chart(theme: dict, home_id: str) -> Chart | None:
     return Chart(f"trend-{home_id}-{theme['id']}", fig, caption)
 
 
-def funnel_chart(limits, homes, home_id: str, theme_label: str, position: str | None) -> Chart | None:
+def funnel_chart(limits, homes, home_id: str, theme_id: str, theme_label: str, position: str | None) -> Chart | None:
     """Funnel plot: every home's percent positive against its number of answers, with 95 % and 99.8 % limits.
 
     ``limits`` has columns ``valid``, ``lower95_pct``, ``upper95_pct``, ``lower998_pct``, ``upper998_pct`` and
@@ -294,7 +307,7 @@ def funnel_chart(limits, homes, home_id: str, theme_label: str, position: str | 
         f"{theme_label}: this home sits {words.get(position or '', 'on the chart')}, against a provider "
         f"average of {centre:.0f}% positive."
     )
-    return Chart(f"funnel-{home_id}-{theme_label}", fig, caption)
+    return Chart(f"funnel-{home_id}-{theme_id}", fig, caption)
 
 
 def response_rates_chart(rates: dict[str, dict], home_id: str) -> Chart | None:

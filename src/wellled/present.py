@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = ["md", "table", "text"]
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+_LONG_WORD = re.compile(r"\S{31,}")  # in a table cell, may break every 20 characters, or it overflows the page
 MISSING = "–"
 
 
@@ -84,7 +86,8 @@ def _cell(value: Any, formatter: Callable[[Any], str] | str | None) -> str:
         shown = f"{value:,.1f}"
     else:
         shown = str(value)
-    return text(shown) or MISSING
+    breakable = _LONG_WORD.sub(lambda word: "\u200b".join(textwrap.wrap(word.group(0), 20)), str(shown))
+    return text(breakable) or MISSING
 
 
 def _is_number_column(values: Sequence[Any]) -> bool:
@@ -94,6 +97,29 @@ def _is_number_column(values: Sequence[Any]) -> bool:
     )
 
 
+LINE_BUDGET = 84  # characters of 9 pt table text across an A4 text width, cell padding included
+
+
+def _widths(columns: list[list[str]], max_width: int) -> list[int]:
+    """Relative column widths for a pipe table.
+
+    Each column wants its longest cell (up to ``max_width``) and needs at least its longest word, since a date or
+    a priority cannot wrap. When the wants exceed a line, only the columns that can wrap give way.
+    """
+    plain = [[cell.replace("\\", "") for cell in column] for column in columns]
+    need = [max(3, min(25, max((len(w) for c in column for w in c.split()), default=0))) + 2 for column in plain]
+    want = [
+        max(n, min(max_width, max((len(c) for c in column), default=0)) + 2)
+        for n, column in zip(need, plain, strict=True)
+    ]
+    excess = sum(want) - LINE_BUDGET
+    give = [w - n for w, n in zip(want, need, strict=True)]
+    if excess > 0 and sum(give):
+        share = min(1.0, excess / sum(give))
+        want = [w - int(g * share) for w, g in zip(want, give, strict=True)]
+    return want
+
+
 def table(
     frame: Any,
     caption: str | None = None,
@@ -101,7 +127,7 @@ def table(
     label: str | None = None,
     index: bool = False,
     formats: Mapping[str, Callable[[Any], str] | str] | None = None,
-    max_width: int = 60,
+    max_width: int = 40,
 ) -> Markdown:
     """A DataFrame as a Markdown pipe table whose header and cell text are escaped.
 
@@ -112,20 +138,19 @@ def table(
     >>> import pandas as pd
     >>> print(table(pd.DataFrame({"home": ["A|B"], "score": [0.5]}), formats={"score": ".0%"}).data)
     | home | score |
-    |:-----|------:|
+    |:-------|--------:|
     | A\\|B | 50\\% |
     """
     data = frame.reset_index() if index else frame
     formats = dict(formats or {})
     columns = [str(name) for name in data.columns]
-    cells = [[_cell(value, formats.get(name)) for value in data[column].tolist()]
-             for name, column in zip(columns, data.columns, strict=True)]
+    cells = [
+        [_cell(value, formats.get(name)) for value in data[column].tolist()]
+        for name, column in zip(columns, data.columns, strict=True)
+    ]
     numeric = [_is_number_column(data[column].tolist()) for column in data.columns]
     header = [text(name) or " " for name in columns]
-    widths = [
-        max(3, min(max_width, max([len(header[i])] + [len(c) for c in cells[i]])))
-        for i in range(len(columns))
-    ]
+    widths = _widths([[header[i], *cells[i]] for i in range(len(columns))], max_width)
     rule = [("-" * (w + 1) + ":") if num else (":" + "-" * (w + 1)) for w, num in zip(widths, numeric, strict=True)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in zip(*cells, strict=True)] if cells else []

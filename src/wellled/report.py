@@ -83,11 +83,9 @@ def load_home_report(
     )
 
 
-def write_summary(report: HomeReport, folder: Path = Path(".")) -> Path:
+def write_summary(report: HomeReport, folder: Path = Path(".")) -> None:
     """Save the summary this report shows as ``summary.json`` (the same JSON as ``wellled summary``)."""
-    target = folder / "summary.json"
-    target.write_text(to_json(report.summary), encoding="utf-8")
-    return target
+    (folder / "summary.json").write_text(to_json(report.summary), encoding="utf-8")
 
 
 def funnel_data(report: HomeReport, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -296,7 +294,8 @@ def theme_section(report: HomeReport, theme: dict, comments_shown: int = 6) -> I
         if chart:
             yield charts.place(chart)
     limits, homes = funnel_data(report, theme["id"])
-    funnel = charts.funnel_chart(limits, homes, home_id, theme["label"], theme.get("benchmark", {}).get("funnel"))
+    funnel = charts.funnel_chart(limits, homes, home_id, theme["id"], theme["label"],
+                                 theme.get("benchmark", {}).get("funnel"))
     if funnel:
         yield charts.place(funnel)
     said = [c for c in summary["comments"] if theme["id"] in c["theme_ids"]]
@@ -354,18 +353,17 @@ def action_section(summary: dict) -> Iterator[Markdown]:
         "action_owner": "Owner",
         "priority": "Priority",
         "due_on": "Due",
-        "raised_on": "Raised",
     }
     if not items.empty:
         urgent = items[items["is_overdue"] & items["priority"].eq("high")]
-        yield md("### Overdue high-priority actions")
+        yield md("## Overdue high-priority actions")
         yield (
             table(urgent[list(columns)].rename(columns=columns), caption="Overdue high-priority actions")
             if len(urgent)
             else md("None.")
         )
         still_open = items[items["is_open"]]
-        yield md("### All open actions")
+        yield md("## All open actions")
         yield (
             table(
                 still_open[[*columns, "is_overdue"]].rename(columns={**columns, "is_overdue": "Overdue"}),
@@ -375,7 +373,7 @@ def action_section(summary: dict) -> Iterator[Markdown]:
             if len(still_open)
             else md("None.")
         )
-    yield md("### Repeat findings")
+    yield md("## Repeat findings")
     repeats = pd.DataFrame(summary["repeat_findings"])
     yield (
         table(

@@ -93,6 +93,9 @@ def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cw
                 execution_timeout=timeout,
             )
     except PapermillExecutionError as error:
+        ours = {"UsageError": UsageError, "DataError": DataError}.get(error.ename)
+        if ours is not None:  # the notebook judged the parameters or data as wellled does everywhere else
+            raise ours(_first_line(error.evalue)) from None
         message = f"{error.ename}: {_first_line(error.evalue)}" if error.evalue else error.ename
         raise RunError(f"the notebook failed in cell {_failed_cell(notebook, error)}: {message}") from None
     except Exception as error:  # a kernel that died or never started, a timeout, an unreadable notebook
