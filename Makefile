@@ -20,7 +20,8 @@ WELLLED := $(BIN)/wellled
 DATA ?= data
 REPORTS ?= reports
 PATHS := --data "$(DATA)" --reports "$(REPORTS)"
-REPORT_OPTS := $(if $(PERIOD),--period "$(PERIOD)") $(if $(FRAMEWORK),--framework "$(FRAMEWORK)")
+REPORT_OPTS := $(if $(PERIOD),--period "$(PERIOD)") $(if $(FRAMEWORK),--framework "$(FRAMEWORK)") \
+	$(if $(MIN_RESPONDENTS),--min-respondents "$(MIN_RESPONDENTS)")
 
 .PHONY: help setup demo check report reports test lint bench docs clean
 
@@ -43,7 +44,7 @@ demo: setup ## Write demo data for six fictional homes, check it, and report on 
 check: setup ## Validate data/raw with the Great Expectations suites and write data/clean
 	$(WELLLED) check $(PATHS) $(if $(STRICT),--strict)
 
-report: setup ## Report on one home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWORK=cqc-saf-2024]
+report: setup ## One home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWORK=cqc-saf-2024] [MIN_RESPONDENTS=10]
 	$(WELLLED) report "$(HOME_ID)" $(PATHS) $(REPORT_OPTS) --check-if-changed
 
 reports: setup ## Report on every home, each at its latest quarter (or PERIOD=)

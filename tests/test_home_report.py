@@ -147,3 +147,15 @@ def test_theme_labels_from_a_framework_file_show_literally_in_charts(demo_data, 
     html = report_file(tmp_path / "reports", "oak-house", "html").read_text()
     funnels = [part.split('src="', 1)[1].split('"', 1)[0] for part in html.split('id="fig-funnel-oak-house')[1:]]
     assert len(funnels) == 5 and len(set(funnels)) == 5, "each theme has its own funnel chart"
+
+
+def test_a_raised_suppression_threshold_reaches_the_report(demo_data, tmp_path):
+    done = run_cli("report", "oak-house", "--min-respondents", "25", "--format", "html", "--data",
+                   str(demo_data.data), "--reports", str(tmp_path))
+    assert done.code == 0, done.stderr
+    summary = json.loads((tmp_path / "oak-house" / "2026-Q3" / "summary.json").read_text())
+    assert summary["parameters"]["min_respondents"] == 25
+    family = [g for t in summary["themes"] for g in t["survey"]["by_group"] if g["respondent_group"] == "family"]
+    assert family and all(g["suppressed"] for g in family), "oak-house's 20 family questionnaires are under 25"
+    html = report_file(tmp_path, "oak-house", "html").read_text()
+    assert "Figures based on fewer than 25 questionnaires are not shown" in html

@@ -76,6 +76,10 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--framework", help="cqc-kloe-2017 (default), cqc-saf-2024, or a framework file")
     parser.add_argument("--format", default="html,pdf", help="html, pdf or html,pdf (default)")
     parser.add_argument(
+        "--min-respondents", type=int, default=5,
+        help="suppress figures from fewer questionnaires than this (default 5)",
+    )
+    parser.add_argument(
         "--renderer",
         default="auto",
         choices=("auto", "quarto", "builtin"),

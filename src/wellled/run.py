@@ -235,22 +235,25 @@ def needs_check(paths: Paths) -> bool:
 
 def report_home(
     paths: Paths, home_id: str, period: str, framework: str, *, formats: Iterable[str] = render.FORMATS,
-    renderer: str = "auto", notebook: Path = HOME_REPORT_NOTEBOOK,
+    renderer: str = "auto", notebook: Path = HOME_REPORT_NOTEBOOK, min_respondents: int = 5,
 ) -> Report:
     """Execute and render the home report for one home and quarter into ``paths.report_dir``."""
     parameters = {
         "home_id": home_id, "period": period, "framework": framework,
         "data_dir": str(paths.data.resolve()), "reports_dir": str(paths.reports.resolve()),
+        "min_respondents": min_respondents,
     }
 
 
     def ensure_summary(staging: Path) -> None:
         """The home report saves the summary it shows; any other notebook gets it written here."""
         if not (staging / "summary.json").exists():
+            from wellled.analysis import AnalysisParams
             from wellled.loader import load_clean
             from wellled.summary import build_summary, to_json
 
-            summary = build_summary(load_clean(paths), home_id, period, framework)
+            params = AnalysisParams(min_respondents=min_respondents)
+            summary = build_summary(load_clean(paths), home_id, period, framework, params)
             (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
 
     return execute(notebook, paths.report_dir(home_id, period), parameters, formats=formats, renderer=renderer,
@@ -287,7 +290,8 @@ def main_report(args: argparse.Namespace) -> int:
     period = check_period(paths, home_id, args.period)
     framework = check_framework(args.framework)
     notebook = Path(args.notebook) if args.notebook else HOME_REPORT_NOTEBOOK
-    report = report_home(paths, home_id, period, framework, formats=formats, renderer=renderer, notebook=notebook)
+    report = report_home(paths, home_id, period, framework, formats=formats, renderer=renderer, notebook=notebook,
+                         min_respondents=args.min_respondents)
     _announce(f"{home_id} {period}", report)
     return 0
 
@@ -308,7 +312,7 @@ def main_reports(args: argparse.Namespace) -> int:
         try:
             period = check_period(paths, home_id, args.period)
             report = report_home(paths, home_id, period, framework, formats=formats, renderer=renderer,
-                                 notebook=notebook)
+                                 notebook=notebook, min_respondents=args.min_respondents)
         except WellledError as error:
             print(f"wellled: {home_id}: {error}", file=sys.stderr)
             failures.append(home_id)
