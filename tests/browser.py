@@ -21,10 +21,20 @@ from pathlib import Path
 from typing import Any
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND", "--remote-debugging-pipe",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--remote-debugging-pipe",
 ]
 
 
@@ -55,10 +65,18 @@ class _Pipe:
         self._from_browser, from_browser_w = os.pipe()
         # bash, not sh: dash cannot redirect from descriptors above 9
         redirect = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
-        command = [shutil.which("bash") or "/bin/bash", "-c", redirect, executable,
-                   *FLAGS, f"--user-data-dir={profile}", "about:blank"]
-        self.process = subprocess.Popen(command, pass_fds=(to_browser_r, from_browser_w),
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [
+            shutil.which("bash") or "/bin/bash",
+            "-c",
+            redirect,
+            executable,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "about:blank",
+        ]
+        self.process = subprocess.Popen(
+            command, pass_fds=(to_browser_r, from_browser_w), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         os.close(to_browser_r)
         os.close(from_browser_w)
         self.events: list[dict[str, Any]] = []
@@ -75,8 +93,9 @@ class _Pipe:
                 message = json.loads(raw)
                 (self._replies.put if "id" in message else self.events.append)(message)
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = 30) -> dict[str, Any]:
+    def send(
+        self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 30
+    ) -> dict[str, Any]:
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
@@ -138,20 +157,29 @@ def open_page(path: Path, screenshot: Path, width: int = 1280) -> Page:
             session = pipe.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             for domain in ("Page", "Network", "Runtime", "Log"):
                 pipe.send(f"{domain}.enable", session=session)
-            pipe.send("Emulation.setDeviceMetricsOverride",
-                      {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session)
+            pipe.send(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+                session,
+            )
             pipe.send("Page.navigate", {"url": path.resolve().as_uri()}, session)
             pipe.wait_for("Page.loadEventFired", session)
             time.sleep(0.3)  # let late requests (fonts, lazy images) show up
             evaluate = {"returnByValue": True}
-            text = pipe.send("Runtime.evaluate", {"expression": "document.body.innerText", **evaluate},
-                             session)["result"]["value"]
+            text = pipe.send("Runtime.evaluate", {"expression": "document.body.innerText", **evaluate}, session)[
+                "result"
+            ]["value"]
             facts = pipe.send("Runtime.evaluate", {"expression": FACTS, **evaluate}, session)["result"]["value"]
             size = pipe.send("Page.getLayoutMetrics", session=session)["cssContentSize"]
-            shot = pipe.send("Page.captureScreenshot", {
-                "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 12000), "scale": 1},
-            }, session)
+            shot = pipe.send(
+                "Page.captureScreenshot",
+                {
+                    "format": "png",
+                    "captureBeyondViewport": True,
+                    "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 12000), "scale": 1},
+                },
+                session,
+            )
             screenshot.write_bytes(base64.b64decode(shot["data"]))
         finally:
             pipe.close()

@@ -65,3 +65,15 @@ def demo_data(tmp_path_factory) -> DemoData:
     checked = run_cli("check", "--data", str(data), "--reports", str(reports), "--today", DEMO_TODAY)
     assert checked.code == 0, checked.stdout + checked.stderr
     return DemoData(data, reports)
+
+
+@pytest.fixture
+def check(tmp_path, capsys):
+    """Write tiny raw files (``write_raw`` keywords) under tmp_path, run `wellled check`, return what it did."""
+    from tests.check_helpers import Run, write_raw
+
+    def _check(*extra: str, **raw) -> Run:
+        write_raw(tmp_path / "data", **raw)
+        return Run(tmp_path, capsys, *extra)
+
+    return _check

@@ -16,22 +16,33 @@ from wellled.framework import load_framework
 
 KLOE = load_framework("cqc-kloe-2017")
 SAF = load_framework("cqc-saf-2024")
-QUESTIONS = pd.DataFrame({
-    "question_id": ["q1", "q2", "q3"],
-    "text": ["Leaders are visible.", "I would be afraid to speak up.", "Records are accurate."],
-    "kloe": ["W1", "W1", "W2"],
-    "respondent_groups": ["staff;family", "staff;family", "staff"],
-    "reverse_scored": [False, True, False],
-    "quality_statement": pd.array(["capable-compassionate-inclusive-leaders", "freedom-to-speak-up", None], "string"),
-})
+QUESTIONS = pd.DataFrame(
+    {
+        "question_id": ["q1", "q2", "q3"],
+        "text": ["Leaders are visible.", "I would be afraid to speak up.", "Records are accurate."],
+        "kloe": ["W1", "W1", "W2"],
+        "respondent_groups": ["staff;family", "staff;family", "staff"],
+        "reverse_scored": [False, True, False],
+        "quality_statement": pd.array(
+            ["capable-compassionate-inclusive-leaders", "freedom-to-speak-up", None], "string"
+        ),
+    }
+)
 
 
 def answers(rows) -> pd.DataFrame:
     """Long answers from (response_id, group, {question: score}) for home h-a in 2026-Q3."""
     records = [
-        {"response_id": rid, "home_id": "h-a", "respondent_group": group, "period": "2026-Q3",
-         "question_id": question, "score": score}
-        for rid, group, scores in rows for question, score in scores.items()
+        {
+            "response_id": rid,
+            "home_id": "h-a",
+            "respondent_group": group,
+            "period": "2026-Q3",
+            "question_id": question,
+            "score": score,
+        }
+        for rid, group, scores in rows
+        for question, score in scores.items()
     ]
     frame = pd.DataFrame(records)
     frame["score"] = frame["score"].astype("Int8")
@@ -43,8 +54,12 @@ def answers(rows) -> pd.DataFrame:
 #   s4: q1 2, q2 4 -> 2            s5: q1 5 (+), q2 5 -> 1          s6: both non-answers (not a respondent)
 # valid = 2 + 2 + 1 + 2 + 2 = 9; positive = 2 + 2 + 0 + 0 + 1 = 5; respondents = 5 (s1..s5)
 STAFF = [
-    ("s1", "staff", {"q1": 5, "q2": 1}), ("s2", "staff", {"q1": 4, "q2": 2}), ("s3", "staff", {"q1": 3, "q2": None}),
-    ("s4", "staff", {"q1": 2, "q2": 4}), ("s5", "staff", {"q1": 5, "q2": 5}), ("s6", "staff", {"q1": None, "q2": None}),
+    ("s1", "staff", {"q1": 5, "q2": 1}),
+    ("s2", "staff", {"q1": 4, "q2": 2}),
+    ("s3", "staff", {"q1": 3, "q2": None}),
+    ("s4", "staff", {"q1": 2, "q2": 4}),
+    ("s5", "staff", {"q1": 5, "q2": 5}),
+    ("s6", "staff", {"q1": None, "q2": None}),
 ]
 
 
@@ -88,7 +103,10 @@ def test_survey_pools_groups_and_themes_follow_the_framework():
     figures = survey_figures(scored, AnalysisParams(min_respondents=1)).set_index("theme_id")
     # capable...leaders (q1): staff 5, 4, 3, 2, 5 -> 3 of 5 positive; family 4 -> positive: 4 of 6
     assert figures.loc["capable-compassionate-inclusive-leaders", ["positive", "valid", "respondents"]].tolist() == [
-        4, 6, 6]
+        4,
+        6,
+        6,
+    ]
     # freedom-to-speak-up (q2 reversed): staff 5, 4, 2, 1 -> 2 of 4; family 2 -> 2 of 5
     assert figures.loc["freedom-to-speak-up", ["positive", "valid", "respondents"]].tolist() == [2, 5, 5]
 
@@ -98,16 +116,26 @@ def scored_groups(spec: dict[str, tuple[int, int]]) -> pd.DataFrame:
     rows = []
     for group, (respondents, positive) in spec.items():
         for i in range(respondents):
-            rows.append({"response_id": f"{group}-{i}", "home_id": "h-a", "period": "2026-Q3", "theme_id": "W1",
-                         "respondent_group": group, "question_id": "q1", "score": 5 if i < positive else 2,
-                         "is_positive": i < positive})
+            rows.append(
+                {
+                    "response_id": f"{group}-{i}",
+                    "home_id": "h-a",
+                    "period": "2026-Q3",
+                    "theme_id": "W1",
+                    "respondent_group": group,
+                    "question_id": "q1",
+                    "score": 5 if i < positive else 2,
+                    "is_positive": i < positive,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def suppression_of(spec) -> dict[str, str | None]:
     figures = group_figures(scored_groups(spec))
-    return {g: (None if pd.isna(s) else s) for g, s in zip(figures["respondent_group"], figures["suppression"],
-                                                           strict=True)}
+    return {
+        g: (None if pd.isna(s) else s) for g, s in zip(figures["respondent_group"], figures["suppression"], strict=True)
+    }
 
 
 def test_no_suppression_when_every_group_has_five():
@@ -118,7 +146,10 @@ def test_one_small_group_hides_the_next_smallest():
     # family 3 < 5 is hidden; total 19 is shown, so family = total - staff - resident unless one more is hidden:
     # resident (6) is the next smallest and goes too; staff (10) stays
     assert suppression_of({"staff": (10, 8), "resident": (6, 4), "family": (3, 1)}) == {
-        "family": "primary", "resident": "secondary", "staff": None}
+        "family": "primary",
+        "resident": "secondary",
+        "staff": None,
+    }
 
 
 def test_one_small_group_beside_one_other_hides_both():
@@ -128,13 +159,20 @@ def test_one_small_group_beside_one_other_hides_both():
 def test_two_small_groups_of_five_together_need_no_secondary():
     # family 3 + professional 2 = 5 questionnaires hidden together: subtraction reveals only their sum of 5
     assert suppression_of({"staff": (10, 8), "family": (3, 1), "professional": (2, 2)}) == {
-        "family": "primary", "professional": "primary", "staff": None}
+        "family": "primary",
+        "professional": "primary",
+        "staff": None,
+    }
 
 
 def test_two_small_groups_under_five_together_hide_the_next():
     # 2 + 2 = 4 < 5 could be recovered as a pair by subtraction, so staff (the next smallest) is hidden as well
     assert suppression_of({"staff": (10, 8), "resident": (12, 8), "family": (2, 1), "professional": (2, 2)}) == {
-        "family": "primary", "professional": "primary", "resident": None, "staff": "secondary"}
+        "family": "primary",
+        "professional": "primary",
+        "resident": None,
+        "staff": "secondary",
+    }
 
 
 def test_ties_for_next_smallest_go_to_fewer_answers_then_name():
@@ -153,11 +191,13 @@ def test_shown_groups_keep_their_figures():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(
-    st.sampled_from(["staff", "resident", "family", "professional"]),
-    st.integers(1, 12).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
-    min_size=1,
-))
+@given(
+    st.dictionaries(
+        st.sampled_from(["staff", "resident", "family", "professional"]),
+        st.integers(1, 12).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
+        min_size=1,
+    )
+)
 def test_suppressed_figures_never_leak_through_group_sums(spec):
     minimum = AnalysisParams().min_respondents
     figures = group_figures(scored_groups(spec))
@@ -166,7 +206,8 @@ def test_suppressed_figures_never_leak_through_group_sums(spec):
     shown = figures[~figures["suppressed"]]
     # primary suppression is exactly "fewer than min_respondents"
     assert set(figures.loc[figures["suppression"] == "primary", "respondent_group"]) == {
-        g for g, (n, _) in spec.items() if n < minimum}
+        g for g, (n, _) in spec.items() if n < minimum
+    }
     if total_respondents >= minimum and len(hidden):
         # the total minus the shown groups is never one group, nor fewer than min_respondents questionnaires
         assert len(hidden) >= 2
@@ -182,23 +223,31 @@ def test_suppressed_figures_never_leak_through_group_sums(spec):
 @given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5) | st.none(), st.booleans()), min_size=1, max_size=40))
 def test_percentages_stay_within_0_and_100(rows):
     bank = pd.DataFrame({"question_id": ["q1", "q2"], "kloe": ["W1", "W1"], "reverse_scored": [False, True]})
-    frame = answers([(f"r{i}", "staff" if staff else "family", {"q1": a, "q2": b})
-                     for i, (a, b, staff) in enumerate(rows)])
+    frame = answers(
+        [(f"r{i}", "staff" if staff else "family", {"q1": a, "q2": b}) for i, (a, b, staff) in enumerate(rows)]
+    )
     scored = scored_answers(frame, bank, KLOE)
-    for figures in (survey_figures(scored, AnalysisParams(min_respondents=1)),
-                    group_figures(scored, AnalysisParams(min_respondents=1))):
+    for figures in (
+        survey_figures(scored, AnalysisParams(min_respondents=1)),
+        group_figures(scored, AnalysisParams(min_respondents=1)),
+    ):
         shown = figures[~figures["suppressed"]]
         assert shown["positive_pct"].between(0, 100).all()
         assert (shown["ci95_low_pct"] <= shown["positive_pct"]).all()
         assert (shown["positive_pct"] <= shown["ci95_high_pct"]).all()
 
 
-AUDITS = pd.DataFrame({
-    "audit_id": "a1", "home_id": "h-a", "period": "2026-Q3", "item_id": [f"i{n}" for n in range(8)],
-    "kloe": ["W2"] * 6 + ["W4"] * 2,
-    "quality_statement": pd.array([None] * 5 + ["capable-compassionate-inclusive-leaders", None, None], "string"),
-    "result": ["Met", "Met", "Met", "Partially met", "Not met", "N/A", "N/A", "N/A"],
-})
+AUDITS = pd.DataFrame(
+    {
+        "audit_id": "a1",
+        "home_id": "h-a",
+        "period": "2026-Q3",
+        "item_id": [f"i{n}" for n in range(8)],
+        "kloe": ["W2"] * 6 + ["W4"] * 2,
+        "quality_statement": pd.array([None] * 5 + ["capable-compassionate-inclusive-leaders", None, None], "string"),
+        "result": ["Met", "Met", "Met", "Partially met", "Not met", "N/A", "N/A", "N/A"],
+    }
+)
 
 
 def test_audit_compliance_by_hand():

@@ -14,8 +14,18 @@ OUT, GOOD, RI, INAD, NONE = "Outstanding", "Good", "Requires improvement", "Inad
 
 @pytest.mark.parametrize(
     ("score", "rating"),
-    [(100, OUT), (90, OUT), (89.94, GOOD), (75, GOOD), (74.9, RI), (60, RI), (59.9, INAD), (0, INAD),
-     (None, NONE), (math.nan, NONE)],
+    [
+        (100, OUT),
+        (90, OUT),
+        (89.94, GOOD),
+        (75, GOOD),
+        (74.9, RI),
+        (60, RI),
+        (59.9, INAD),
+        (0, INAD),
+        (None, NONE),
+        (math.nan, NONE),
+    ],
 )
 def test_rating_thresholds(score, rating):
     assert rate_score(score) == rating

@@ -13,19 +13,45 @@ from wellled.loader import CleanData
 from wellled.periods import period_bounds
 
 KLOE = load_framework("cqc-kloe-2017")
-QUESTIONS = pd.DataFrame({
-    "question_id": ["q1", "q2"], "text": ["Leaders are visible.", "Records are accurate."], "kloe": ["W1", "W2"],
-    "respondent_groups": ["staff", "staff"], "reverse_scored": [False, False],
-    "quality_statement": pd.array([None, None], "string"),
-})
-HOMES = pd.DataFrame({
-    "home_id": ["h-a", "h-b"], "home_name": ["Home A", "Home B"], "beds": pd.array([40, 30], "Int64"),
-    "staff_headcount": pd.array([50, 40], "Int64"), "region": None, "cqc_location_id": None,
-    "residents": pd.array([36, None], "Int64"),
-})
-AUDIT_COLUMNS = ["audit_id", "home_id", "audit_date", "period", "kloe", "item_id", "item", "result", "action",
-                 "action_owner", "priority", "action_due", "action_closed", "quality_statement", "source_file",
-                 "source_line"]
+QUESTIONS = pd.DataFrame(
+    {
+        "question_id": ["q1", "q2"],
+        "text": ["Leaders are visible.", "Records are accurate."],
+        "kloe": ["W1", "W2"],
+        "respondent_groups": ["staff", "staff"],
+        "reverse_scored": [False, False],
+        "quality_statement": pd.array([None, None], "string"),
+    }
+)
+HOMES = pd.DataFrame(
+    {
+        "home_id": ["h-a", "h-b"],
+        "home_name": ["Home A", "Home B"],
+        "beds": pd.array([40, 30], "Int64"),
+        "staff_headcount": pd.array([50, 40], "Int64"),
+        "region": None,
+        "cqc_location_id": None,
+        "residents": pd.array([36, None], "Int64"),
+    }
+)
+AUDIT_COLUMNS = [
+    "audit_id",
+    "home_id",
+    "audit_date",
+    "period",
+    "kloe",
+    "item_id",
+    "item",
+    "result",
+    "action",
+    "action_owner",
+    "priority",
+    "action_due",
+    "action_closed",
+    "quality_statement",
+    "source_file",
+    "source_line",
+]
 
 
 class World:
@@ -39,25 +65,52 @@ class World:
     def questionnaires(self, home, period, group, count, positives: dict[str, int]) -> None:
         for i in range(count):
             response_id = f"{home}-{period}-{group}-{i}"
-            self.responses.append({
-                "response_id": response_id, "home_id": home, "respondent_group": group,
-                "submitted_on": pd.Timestamp(period_bounds(period)[0]) + pd.Timedelta(days=10), "period": period,
-                "comment": None, "source_file": "s.csv", "source_line": i + 2,
-            })
+            self.responses.append(
+                {
+                    "response_id": response_id,
+                    "home_id": home,
+                    "respondent_group": group,
+                    "submitted_on": pd.Timestamp(period_bounds(period)[0]) + pd.Timedelta(days=10),
+                    "period": period,
+                    "comment": None,
+                    "source_file": "s.csv",
+                    "source_line": i + 2,
+                }
+            )
             for question, positive in positives.items():
-                self.answers.append({"response_id": response_id, "home_id": home, "respondent_group": group,
-                                     "period": period, "question_id": question, "score": 5 if i < positive else 2})
+                self.answers.append(
+                    {
+                        "response_id": response_id,
+                        "home_id": home,
+                        "respondent_group": group,
+                        "period": period,
+                        "question_id": question,
+                        "score": 5 if i < positive else 2,
+                    }
+                )
 
     def audit(self, home, on, kloe, item_id, result, action=None, priority=None, due=None, closed=None) -> None:
         day = pd.Timestamp(on)
-        self.audits.append({
-            "audit_id": f"{home}-{on}", "home_id": home, "audit_date": day,
-            "period": f"{day.year}-Q{(day.month - 1) // 3 + 1}", "kloe": kloe, "item_id": item_id, "item": item_id,
-            "result": result, "action": action, "action_owner": "Manager" if action else None, "priority": priority,
-            "action_due": pd.Timestamp(due) if due else pd.NaT,
-            "action_closed": pd.Timestamp(closed) if closed else pd.NaT,
-            "quality_statement": None, "source_file": "a.csv", "source_line": 2,
-        })
+        self.audits.append(
+            {
+                "audit_id": f"{home}-{on}",
+                "home_id": home,
+                "audit_date": day,
+                "period": f"{day.year}-Q{(day.month - 1) // 3 + 1}",
+                "kloe": kloe,
+                "item_id": item_id,
+                "item": item_id,
+                "result": result,
+                "action": action,
+                "action_owner": "Manager" if action else None,
+                "priority": priority,
+                "action_due": pd.Timestamp(due) if due else pd.NaT,
+                "action_closed": pd.Timestamp(closed) if closed else pd.NaT,
+                "quality_statement": None,
+                "source_file": "a.csv",
+                "source_line": 2,
+            }
+        )
 
     def clean(self) -> CleanData:
         answers = pd.DataFrame(self.answers)
@@ -108,8 +161,17 @@ def test_overdue_high_priority_action_caps_the_rating(figures):
 def test_cap_depends_on_the_action_being_open_at_the_period_end():
     w = World()
     w.questionnaires("h-a", "2026-Q3", "staff", 10, {"q2": 10})
-    w.audit("h-a", "2026-07-10", "W2", "W2-04", "Not met", action="Fix", priority="high", due="2026-08-01",
-            closed="2026-09-30")
+    w.audit(
+        "h-a",
+        "2026-07-10",
+        "W2",
+        "W2-04",
+        "Not met",
+        action="Fix",
+        priority="high",
+        due="2026-08-01",
+        closed="2026-09-30",
+    )
     w2 = theme_figures(w.clean(), KLOE).set_index("theme_id").loc["W2"]
     # closed on the last day of the quarter: not open at its end, so no cap (score (100 + 0) / 2 = 50)
     assert (w2.overdue_high_priority, w2.is_capped, w2.rating) == (0, False, "Inadequate")
@@ -190,5 +252,6 @@ def test_a_suppressed_home_is_left_out_of_the_pool_so_it_cannot_be_subtracted_ba
     shown = figures.loc[[("h-a", "W1"), ("h-b", "W1")]]
     assert figures.loc[("h-c", "W1"), "suppressed"]
     assert figures.loc[("h-a", "W1"), "group_valid"] == shown["valid"].sum()
-    assert figures.loc[("h-a", "W1"), "group_positive_pct"] == pytest.approx(100 * shown["positive"].sum()
-                                                                             / shown["valid"].sum())
+    assert figures.loc[("h-a", "W1"), "group_positive_pct"] == pytest.approx(
+        100 * shown["positive"].sum() / shown["valid"].sum()
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_check_rules import GOOD_ROWS, HOMES, QUESTIONS, SURVEY_HEADER, Run, survey, write_raw
+from tests.check_helpers import GOOD_ROWS, HOMES, QUESTIONS, SURVEY_HEADER, survey, write_raw
 from wellled import cli
 
 RULE_ANSWER = "answer is not 1-5, a Likert label (Strongly disagree .. Strongly agree) or a non-answer"
@@ -46,14 +46,18 @@ def test_a_repeated_column_name_is_caught_before_anything_renames_it(check, tmp_
 
 def test_answers_from_a_group_no_question_is_asked_of_are_quarantined_not_dropped(check):
     run = check(surveys=survey("r5,oak-house,family,2026-07-05,4,,5,"))
-    assert sorted(run.rows()) == [(6, "q1", "question not asked of this respondent group"),
-                                  (6, "q3", "question not asked of this respondent group")]
+    assert sorted(run.rows()) == [
+        (6, "q1", "question not asked of this respondent group"),
+        (6, "q3", "question not asked of this respondent group"),
+    ]
 
 
 def test_blank_after_trimming_counts_as_missing(check):
-    homes = ("home_id,home_name,beds,staff_headcount,residents\n"
-             "oak-house,Oak House,40,50,36\nelm-grove,Elm Grove,20,25,\nash,   ,10,10,\n"
-             "beech,Beech,5,5,  \nbirch,Birch,5,5,4\nfir,Fir,5,5,4\n")
+    homes = (
+        "home_id,home_name,beds,staff_headcount,residents\n"
+        "oak-house,Oak House,40,50,36\nelm-grove,Elm Grove,20,25,\nash,   ,10,10,\n"
+        "beech,Beech,5,5,  \nbirch,Birch,5,5,4\nfir,Fir,5,5,4\n"
+    )
     run = check(homes=homes, surveys=survey("  ,oak-house,staff,2026-07-05,4,4,,"))
     assert (4, "home_name", "required value missing") in run.rows()
     assert (6, "response_id", "required value missing") in run.rows()
@@ -79,16 +83,23 @@ def test_an_absurd_number_is_quarantined_not_a_crash(check):
 
 def test_dates_must_be_written_yyyy_mm_dd(check):
     run = check(surveys=survey("r5,oak-house,staff,2026-7-5,4,4,,", "r6,oak-house,staff,2026-02-30,4,4,,"))
-    assert run.rows() == [(6, "submitted_on", "not a date written YYYY-MM-DD"),
-                          (7, "submitted_on", "not a date written YYYY-MM-DD")]
+    assert run.rows() == [
+        (6, "submitted_on", "not a date written YYYY-MM-DD"),
+        (7, "submitted_on", "not a date written YYYY-MM-DD"),
+    ]
 
 
 def test_a_home_that_drops_to_no_questionnaires_is_flagged(check):
     rows = [f"p{i},oak-house,staff,2026-04-{10 + i},4,4,," for i in range(6)]
     rows += [f"e{i},elm-grove,staff,2026-04-{10 + i},4,4,," for i in range(3)]
     header = SURVEY_HEADER
-    run = check(surveys={"s.csv": header + "\n".join(rows + ["x1,elm-grove,staff,2026-07-01,4,4,,",
-                                                                "x2,elm-grove,staff,2026-07-02,4,4,,"]) + "\n"})
+    run = check(
+        surveys={
+            "s.csv": header
+            + "\n".join([*rows, "x1,elm-grove,staff,2026-07-01,4,4,,", "x2,elm-grove,staff,2026-07-02,4,4,,"])
+            + "\n"
+        }
+    )
     messages = [f["message"] for f in run.dq["flags"] if f["kind"] == "response-volume"]
     assert any(m.startswith("oak-house: 0 questionnaires in 2026-Q3 against 6 the quarter before") for m in messages)
 
@@ -104,14 +115,18 @@ def test_a_survey_column_whose_question_was_quarantined_says_so(check):
     run = check(questions=QUESTIONS.replace("q3,Kept informed,W3", "q3,Kept informed,W9"))
     assert run.code == 1
     assert run.file("surveys/s.csv")["blocking_error"] == (
-        "columns whose row in questions.csv is quarantined: q3; fix those questions first")
+        "columns whose row in questions.csv is quarantined: q3; fix those questions first"
+    )
 
 
 def test_files_wellled_cannot_read_and_unknown_columns_are_flagged(check, tmp_path):
     (tmp_path / "data" / "raw" / "surveys").mkdir(parents=True)
     (tmp_path / "data" / "raw" / "surveys" / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    run = check(homes=HOMES.replace("staff_headcount\n", "staff_headcount,manager_email\n")
-                .replace("40,50\n", "40,50,boss@example.com\n").replace("20,25\n", "20,25,\n"))
+    run = check(
+        homes=HOMES.replace("staff_headcount\n", "staff_headcount,manager_email\n")
+        .replace("40,50\n", "40,50,boss@example.com\n")
+        .replace("20,25\n", "20,25,\n")
+    )
     kinds = {(f["file"], f["kind"]) for f in run.dq["flags"]}
     assert ("surveys/old.xls", "unsupported-file") in kinds and ("homes.csv", "ignored-columns") in kinds
     assert "manager_email" not in run.table("homes").columns
@@ -119,14 +134,7 @@ def test_files_wellled_cannot_read_and_unknown_columns_are_flagged(check, tmp_pa
 
 def test_a_bad_today_is_bad_usage(tmp_path, capsys):
     write_raw(tmp_path / "data")
-    code = cli.main(["check", "--data", str(tmp_path / "data"), "--reports", str(tmp_path / "r"), "--today", "2026-13-01"])
+    code = cli.main(
+        ["check", "--data", str(tmp_path / "data"), "--reports", str(tmp_path / "r"), "--today", "2026-13-01"]
+    )
     assert code == 2 and "not a date written YYYY-MM-DD" in capsys.readouterr().err
-
-
-@pytest.fixture
-def check(tmp_path, capsys):
-    def _check(*extra: str, **raw) -> Run:
-        write_raw(tmp_path / "data", **raw)
-        return Run(tmp_path, capsys, *extra)
-
-    return _check

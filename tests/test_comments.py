@@ -22,8 +22,19 @@ def test_email_addresses_are_removed(email):
 
 @pytest.mark.parametrize(
     "phone",
-    ["07700 900123", "07700900123", "+44 7700 900123", "+447700900123", "+44 (0)20 7946 0958", "(0161) 496 0000",
-     "020-7946-0958", "0161 496 0000", "0044 20 7946 0958", "01632 960123", "0800 123 4567"],
+    [
+        "07700 900123",
+        "07700900123",
+        "+44 7700 900123",
+        "+447700900123",
+        "+44 (0)20 7946 0958",
+        "(0161) 496 0000",
+        "020-7946-0958",
+        "0161 496 0000",
+        "0044 20 7946 0958",
+        "01632 960123",
+        "0800 123 4567",
+    ],
 )
 def test_uk_phone_numbers_are_removed(phone):
     result = redact(f"Ring {phone} today")
@@ -33,8 +44,14 @@ def test_uk_phone_numbers_are_removed(phone):
 
 @pytest.mark.parametrize(
     "text",
-    ["We have 12 residents and 2026 plans.", "Visit on 14/03/2026 at 10:30.", "Room 12, ext. 4021.",
-     "W1 and W2 were good at 3am.", "Reference 12345678901234 in the log.", "Case 943 476 5918 is not an NHS number."],
+    [
+        "We have 12 residents and 2026 plans.",
+        "Visit on 14/03/2026 at 10:30.",
+        "Room 12, ext. 4021.",
+        "W1 and W2 were good at 3am.",
+        "Reference 12345678901234 in the log.",
+        "Case 943 476 5918 is not an NHS number.",
+    ],
 )
 def test_ordinary_numbers_and_words_stay(text):
     assert redact(text).text == text
@@ -78,8 +95,9 @@ def test_markup_is_kept_as_text():
 
 def test_everything_together():
     result = redact("Doreen (doreen@home.org, 07700 900123, 943 476 5919) moved to LS1 4AP.", ["Doreen"])
-    assert result.text == ("[name removed] ([email removed], [phone removed], [NHS number removed]) moved to "
-                           "[postcode removed].")
+    assert result.text == (
+        "[name removed] ([email removed], [phone removed], [NHS number removed]) moved to [postcode removed]."
+    )
     assert sorted(result.removed) == ["email", "name", "nhs_number", "phone", "postcode"]
 
 
@@ -97,11 +115,16 @@ def test_comment_table_hides_small_groups_and_redacts():
     rows = [("staff", f"Manager is great, call 07700 90012{i}") for i in range(5)]
     rows += [("family", "Doreen is lovely")] * 4  # only 4 family questionnaires: not shown
     rows += [("staff", None), ("staff", "   ")]
-    responses = pd.DataFrame({
-        "response_id": [f"r{i}" for i in range(len(rows))], "home_id": "h-a", "period": "2026-Q3",
-        "respondent_group": [g for g, _ in rows], "comment": pd.array([c for _, c in rows], "string"),
-        "submitted_on": pd.Timestamp("2026-08-01"),
-    })
+    responses = pd.DataFrame(
+        {
+            "response_id": [f"r{i}" for i in range(len(rows))],
+            "home_id": "h-a",
+            "period": "2026-Q3",
+            "respondent_group": [g for g, _ in rows],
+            "comment": pd.array([c for _, c in rows], "string"),
+            "submitted_on": pd.Timestamp("2026-08-01"),
+        }
+    )
     table = comment_table(responses, KLOE, "h-a", "2026-Q3", names=["Doreen"])
     assert table["respondent_group"].unique().tolist() == ["staff"]
     assert table["text"].tolist() == ["Manager is great, call [phone removed]"] * 5
@@ -122,11 +145,19 @@ def test_redact_names_file(tmp_path):
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("ring 07700\n900123", "phone"), ("ring 07700\u00a0900124", "phone"), ("ring 07700.900.123", "phone"),
-        ("ring 07700-900-123", "phone"), ("ring +44 7700 900123", "phone"),
-        ("NHS 943\t476\t5919", "nhs_number"), ("NHS 943 476-5919", "nhs_number"),
-        ("visit M1\n1AE", "postcode"), ("visit M1  1AE", "postcode"), ("visit m1-1ae", "postcode"),
-        ("visit GIR 0AA", "postcode"), ("mail jane(at)example.org", "email"), ("mail JANE.DOE@EXAMPLE.COM", "email"),
+        ("ring 07700\n900123", "phone"),
+        ("ring 07700\u00a0900124", "phone"),
+        ("ring 07700.900.123", "phone"),
+        ("ring 07700-900-123", "phone"),
+        ("ring +44 7700 900123", "phone"),
+        ("NHS 943\t476\t5919", "nhs_number"),
+        ("NHS 943 476-5919", "nhs_number"),
+        ("visit M1\n1AE", "postcode"),
+        ("visit M1  1AE", "postcode"),
+        ("visit m1-1ae", "postcode"),
+        ("visit GIR 0AA", "postcode"),
+        ("mail jane(at)example.org", "email"),
+        ("mail JANE.DOE@EXAMPLE.COM", "email"),
     ],
 )
 def test_spacing_and_separator_variants_are_redacted(text, kind):
@@ -137,4 +168,5 @@ def test_spacing_and_separator_variants_are_redacted(text, kind):
 
 def test_a_listed_name_is_redacted_when_hyphenated_or_possessive():
     assert redact("Jane-Doe said Doreen's room is cold", ["Jane Doe", "Doreen"]).text == (
-        "[name removed] said [name removed]'s room is cold")
+        "[name removed] said [name removed]'s room is cold"
+    )

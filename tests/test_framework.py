@@ -14,9 +14,14 @@ from wellled.errors import UsageError
 from wellled.framework import assign_themes, load_framework
 
 SAF_IDS = [
-    "shared-direction-and-culture", "capable-compassionate-inclusive-leaders", "freedom-to-speak-up",
-    "workforce-edi", "governance-management-sustainability", "partnerships-and-communities",
-    "learning-improvement-innovation", "environmental-sustainability",
+    "shared-direction-and-culture",
+    "capable-compassionate-inclusive-leaders",
+    "freedom-to-speak-up",
+    "workforce-edi",
+    "governance-management-sustainability",
+    "partnerships-and-communities",
+    "learning-improvement-innovation",
+    "environmental-sustainability",
 ]
 
 
@@ -24,7 +29,11 @@ def test_kloe_framework_is_the_five_key_lines():
     framework = load_framework("cqc-kloe-2017")
     assert framework.theme_source == "kloe"
     assert [(t.id, t.label) for t in framework.themes] == [
-        ("W1", "Culture"), ("W2", "Governance"), ("W3", "Involvement"), ("W4", "Improvement"), ("W5", "Partnerships"),
+        ("W1", "Culture"),
+        ("W2", "Governance"),
+        ("W3", "Involvement"),
+        ("W4", "Improvement"),
+        ("W5", "Partnerships"),
     ]
     assert framework.theme("W3").text == (
         "How are the people who use the service, the public and staff engaged and involved?"
@@ -40,8 +49,11 @@ def test_saf_framework_is_the_eight_quality_statements():
         "We foster a positive culture where people feel that they can speak up and that their voice will be heard."
     )
     assert dict(framework.kloe_fallback) == {
-        "W1": "shared-direction-and-culture", "W2": "governance-management-sustainability",
-        "W3": "freedom-to-speak-up", "W4": "learning-improvement-innovation", "W5": "partnerships-and-communities",
+        "W1": "shared-direction-and-culture",
+        "W2": "governance-management-sustainability",
+        "W3": "freedom-to-speak-up",
+        "W4": "learning-improvement-innovation",
+        "W5": "partnerships-and-communities",
     }
 
 
@@ -108,13 +120,18 @@ def test_cli_exits_2_on_a_bad_framework(tmp_path, capsys):
 
 
 def test_assign_themes_by_kloe_and_by_statement_with_fallback():
-    bank = pd.DataFrame({
-        "question_id": ["q1", "q2", "q3"], "kloe": ["W1", "W3", "W5"],
-        "quality_statement": pd.array([None, "workforce-edi", ""], dtype="string"),
-    })
+    bank = pd.DataFrame(
+        {
+            "question_id": ["q1", "q2", "q3"],
+            "kloe": ["W1", "W3", "W5"],
+            "quality_statement": pd.array([None, "workforce-edi", ""], dtype="string"),
+        }
+    )
     assert assign_themes(bank, load_framework("cqc-kloe-2017"), "question_id").tolist() == ["W1", "W3", "W5"]
     assert assign_themes(bank, load_framework("cqc-saf-2024"), "question_id").tolist() == [
-        "shared-direction-and-culture", "workforce-edi", "partnerships-and-communities",
+        "shared-direction-and-culture",
+        "workforce-edi",
+        "partnerships-and-communities",
     ]
     no_column = bank.drop(columns="quality_statement")
     assert assign_themes(no_column, load_framework("cqc-saf-2024"), "question_id").tolist()[1] == "freedom-to-speak-up"

@@ -116,8 +116,7 @@ def test_report_with_relative_folders_as_make_passes_them(demo_data, tmp_path):
     import shutil as copier
 
     copier.copytree(demo_data.data, tmp_path / "data")
-    done = run_cli("report", "elm-grove", "--data", "data", "--reports", "reports", "--format", "html",
-                   cwd=tmp_path)
+    done = run_cli("report", "elm-grove", "--data", "data", "--reports", "reports", "--format", "html", cwd=tmp_path)
     assert done.code == 0, done.stderr
     assert (tmp_path / "reports" / "elm-grove" / "2026-Q3" / "governance-report.html").stat().st_size > 100_000
 
@@ -126,9 +125,17 @@ def test_a_framework_the_data_does_not_fit_is_bad_usage_not_a_failed_run(demo_da
     from wellled.config import FRAMEWORKS_DIR
 
     text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
-    (tmp_path / "two.toml").write_text(text[: text.index("[[themes]]\nid = \"W3\"")])
-    done = run_cli("report", "oak-house", "--framework", str(tmp_path / "two.toml"), "--data", str(demo_data.data),
-                   "--reports", str(tmp_path / "reports"))
+    (tmp_path / "two.toml").write_text(text[: text.index('[[themes]]\nid = "W3"')])
+    done = run_cli(
+        "report",
+        "oak-house",
+        "--framework",
+        str(tmp_path / "two.toml"),
+        "--data",
+        str(demo_data.data),
+        "--reports",
+        str(tmp_path / "reports"),
+    )
     assert done.code == 2, done.stderr
     assert "W3" in done.stderr and "Traceback" not in done.stderr
     assert not list((tmp_path / "reports").rglob("*.ipynb")), "nothing is kept for a usage error"
@@ -138,11 +145,23 @@ def test_theme_labels_from_a_framework_file_show_literally_in_charts(demo_data, 
     from wellled.config import FRAMEWORKS_DIR
 
     text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
-    (tmp_path / "odd.toml").write_text(text.replace('label = "Involvement"', 'label = "Involve $\\\\foo{x}$"', 1)
-                                       .replace('label = "Culture"', 'label = "文化"', 1)
-                                       .replace('label = "Governance"', 'label = "治理"', 1))
-    done = run_cli("report", "oak-house", "--framework", str(tmp_path / "odd.toml"), "--format", "html",
-                   "--data", str(demo_data.data), "--reports", str(tmp_path / "reports"))
+    (tmp_path / "odd.toml").write_text(
+        text.replace('label = "Involvement"', 'label = "Involve $\\\\foo{x}$"', 1)
+        .replace('label = "Culture"', 'label = "文化"', 1)
+        .replace('label = "Governance"', 'label = "治理"', 1)
+    )
+    done = run_cli(
+        "report",
+        "oak-house",
+        "--framework",
+        str(tmp_path / "odd.toml"),
+        "--format",
+        "html",
+        "--data",
+        str(demo_data.data),
+        "--reports",
+        str(tmp_path / "reports"),
+    )
     assert done.code == 0, done.stderr
     html = report_file(tmp_path / "reports", "oak-house", "html").read_text()
     funnels = [part.split('src="', 1)[1].split('"', 1)[0] for part in html.split('id="fig-funnel-oak-house')[1:]]
@@ -150,8 +169,18 @@ def test_theme_labels_from_a_framework_file_show_literally_in_charts(demo_data, 
 
 
 def test_a_raised_suppression_threshold_reaches_the_report(demo_data, tmp_path):
-    done = run_cli("report", "oak-house", "--min-respondents", "25", "--format", "html", "--data",
-                   str(demo_data.data), "--reports", str(tmp_path))
+    done = run_cli(
+        "report",
+        "oak-house",
+        "--min-respondents",
+        "25",
+        "--format",
+        "html",
+        "--data",
+        str(demo_data.data),
+        "--reports",
+        str(tmp_path),
+    )
     assert done.code == 0, done.stderr
     summary = json.loads((tmp_path / "oak-house" / "2026-Q3" / "summary.json").read_text())
     assert summary["parameters"]["min_respondents"] == 25

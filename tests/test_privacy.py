@@ -38,10 +38,12 @@ def test_elm_grove_family_count_is_hidden_with_other_small_groups(demo_data):
 def test_hidden_groups_are_the_same_in_every_theme_and_never_alone(demo_data):
     for framework in ("cqc-kloe-2017", "cqc-saf-2024"):
         for home in ("elm-grove", "oak-house", "maple-view"):
-            summary = json.loads(run_cli("summary", home, "--framework", framework, "--data",
-                                         str(demo_data.data)).stdout)
-            hidden_anywhere = {g["respondent_group"] for t in summary["themes"] for g in t["survey"]["by_group"]
-                               if g["suppressed"]}
+            summary = json.loads(
+                run_cli("summary", home, "--framework", framework, "--data", str(demo_data.data)).stdout
+            )
+            hidden_anywhere = {
+                g["respondent_group"] for t in summary["themes"] for g in t["survey"]["by_group"] if g["suppressed"]
+            }
             for theme in summary["themes"]:
                 if theme["survey"]["suppressed"]:
                     continue

@@ -16,14 +16,37 @@ from wellled import run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
 HOSTILE = [
-    "<script>alert(1)</script>", "<b>x</b>", "**bold**", "#set page(width: 1cm)", "$x$", "@ref",
-    "// not-a-comment", "[link](https://example.invalid/x.png)", "~tilde~", "<script>alert(2)</script>",
+    "<script>alert(1)</script>",
+    "<b>x</b>",
+    "**bold**",
+    "#set page(width: 1cm)",
+    "$x$",
+    "@ref",
+    "// not-a-comment",
+    "[link](https://example.invalid/x.png)",
+    "~tilde~",
+    "<script>alert(2)</script>",
 ]
-HIDDEN = ["HIDDEN-CODE-MARKER", "home_id =", "INCLUDE-FALSE-MARKER", "WARNING-MARKER", "fixture-home",
-          "import matplotlib", "papermill"]
-SHOWN = ["injected-home", "2026-Q2", "STDOUT-MARKER", "ECHO-TRUE-MARKER", "Figure 1",
-         "Staff scores rose in each of the last four quarters.", "Table 1: Open actions, oldest first.",
-         "Table 2: A DataFrame displayed as it is.", "A-080"]
+HIDDEN = [
+    "HIDDEN-CODE-MARKER",
+    "home_id =",
+    "INCLUDE-FALSE-MARKER",
+    "WARNING-MARKER",
+    "fixture-home",
+    "import matplotlib",
+    "papermill",
+]
+SHOWN = [
+    "injected-home",
+    "2026-Q2",
+    "STDOUT-MARKER",
+    "ECHO-TRUE-MARKER",
+    "Figure 1",
+    "Staff scores rose in each of the last four quarters.",
+    "Table 1: Open actions, oldest first.",
+    "Table 2: A DataFrame displayed as it is.",
+    "A-080",
+]
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +106,10 @@ def test_chromium_shows_the_report_with_no_request_to_any_other_host(report, tmp
     assert facts["width"] <= 1280, "no horizontal scrolling at desktop width"
 
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
-                                   reason="poppler-utils (pdftotext, pdfinfo) is not installed")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
+    reason="poppler-utils (pdftotext, pdfinfo) is not installed",
+)
 
 
 def _pdf_pages(pdf: Path) -> list[str]:
@@ -106,8 +131,10 @@ def test_the_pdf_is_a4_with_page_numbers_and_the_data_shown_literally(report, tm
         assert absent not in text, absent
     assert f"Page 1 of {len(pages)}" in _flat(pages[0]) and f"Page {len(pages)} of {len(pages)}" in _flat(pages[-1])
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(report.outputs["pdf"]),
-                        str(tmp_path / "page")], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(report.outputs["pdf"]), str(tmp_path / "page")],
+            check=True,
+        )
 
 
 @needs_poppler

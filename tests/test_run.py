@@ -38,8 +38,9 @@ def previous_report(tmp_path) -> Path:
 
 
 def test_a_failing_labelled_cell_is_named_and_the_previous_report_stays(tmp_path, previous_report):
-    notebook = _notebook(tmp_path / "bad.ipynb", "x = 1",
-                         "#| label: theme-scores\nraise ValueError('no responses for W3\\nsecond line')")
+    notebook = _notebook(
+        tmp_path / "bad.ipynb", "x = 1", "#| label: theme-scores\nraise ValueError('no responses for W3\\nsecond line')"
+    )
     with pytest.raises(RunError) as raised:
         run.execute(notebook, previous_report, {"home_id": "oak-house"}, renderer="builtin")
     message = str(raised.value)
@@ -51,17 +52,25 @@ def test_a_failing_labelled_cell_is_named_and_the_previous_report_stays(tmp_path
     failed = nbformat.read(previous_report / "governance-report.failed.ipynb", as_version=4)
     assert any(output.get("ename") == "ValueError" for cell in failed.cells for output in cell.get("outputs", []))
     assert sorted(p.name for p in previous_report.iterdir()) == [
-        "governance-report.failed.ipynb", "governance-report.html", "governance-report.ipynb", "governance-report.pdf"]
+        "governance-report.failed.ipynb",
+        "governance-report.html",
+        "governance-report.ipynb",
+        "governance-report.pdf",
+    ]
 
 
 def test_an_unlabelled_failing_cell_is_named_by_position_and_a_later_success_clears_the_failure(tmp_path):
     out = tmp_path / "r" / "elm" / "2026-Q1"
     with pytest.raises(RunError, match=r"cell 3 \(of 3\): ZeroDivisionError: division by zero"):
-        run.execute(_notebook(tmp_path / "bad.ipynb", "y = 2", "1 / 0"), out, {}, formats=["html"],
-                    renderer="builtin")
+        run.execute(_notebook(tmp_path / "bad.ipynb", "y = 2", "1 / 0"), out, {}, formats=["html"], renderer="builtin")
     assert (out / "governance-report.failed.ipynb").is_file()
-    report = run.execute(_notebook(tmp_path / "good.ipynb", "print(home_id)"), out, {"home_id": "elm"},
-                         formats=["html"], renderer="builtin")
+    report = run.execute(
+        _notebook(tmp_path / "good.ipynb", "print(home_id)"),
+        out,
+        {"home_id": "elm"},
+        formats=["html"],
+        renderer="builtin",
+    )
     assert sorted(p.name for p in out.iterdir()) == ["governance-report.html", "governance-report.ipynb"]
     assert report.outputs == {"html": out / "governance-report.html"}
 
@@ -69,8 +78,14 @@ def test_an_unlabelled_failing_cell_is_named_by_position_and_a_later_success_cle
 def test_files_the_notebook_writes_in_its_folder_are_published_with_the_report(tmp_path):
     notebook = _notebook(tmp_path / "nb.ipynb", "open('summary.json', 'w').write('{\"home_id\": \"%s\"}' % home_id)")
     added = []
-    report = run.execute(notebook, tmp_path / "out", {"home_id": "ash"}, formats=["html"], renderer="builtin",
-                         before_publish=lambda staging: added.append(sorted(p.name for p in staging.iterdir())))
+    report = run.execute(
+        notebook,
+        tmp_path / "out",
+        {"home_id": "ash"},
+        formats=["html"],
+        renderer="builtin",
+        before_publish=lambda staging: added.append(sorted(p.name for p in staging.iterdir())),
+    )
     assert json.loads((report.directory / "summary.json").read_text()) == {"home_id": "ash"}
     assert "summary.json" in added[0]
     assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == []
@@ -92,8 +107,9 @@ def test_papermill_resolves_wellled_to_this_interpreter_even_if_home_has_a_same_
     home = tmp_path / "home"
     impostor = home / ".local/share/jupyter/kernels/wellled"
     impostor.mkdir(parents=True)
-    (impostor / "kernel.json").write_text(json.dumps({"argv": ["/usr/bin/false"], "display_name": "other",
-                                                      "language": "python"}))
+    (impostor / "kernel.json").write_text(
+        json.dumps({"argv": ["/usr/bin/false"], "display_name": "other", "language": "python"})
+    )
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("JUPYTER_DATA_DIR", raising=False)
     monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")  # as outside a virtual environment: home first
@@ -140,7 +156,10 @@ def test_quarto_renders_the_executed_notebook_without_executing_or_parameters(tm
     ]
     assert all("embed-resources: true" in call["project"] for call in calls)
     assert sorted(p.name for p in executed.parent.iterdir()) == [
-        "governance-report.html", "governance-report.ipynb", "governance-report.pdf"]
+        "governance-report.html",
+        "governance-report.ipynb",
+        "governance-report.pdf",
+    ]
 
 
 REAL_QUARTO = shutil.which("quarto")

@@ -27,24 +27,38 @@ def homes(demo_data) -> list[str]:
     return run.known_homes(Paths(demo_data.data, demo_data.reports))
 
 
-@pytest.mark.parametrize(("home", "extra", "expected"), [
-    ("", [], "no home given; known homes: "),
-    ("../../etc", [], "is not an id like 'oak-house'"),
-    ("oak house", [], "is not an id like 'oak-house'"),
-    ("Oak-House", [], "is not an id like 'oak-house'"),
-    ("no-such-home", [], "unknown home 'no-such-home'; known homes: "),
-    (None, ["--period", "2026Q2"], "is not a calendar quarter written YYYY-Qn"),
-    (None, ["--period", "2026-Q5"], "is not a calendar quarter written YYYY-Qn"),
-    (None, ["--period", "1999-Q1"], "no data for"),
-    (None, ["--format", "docx"], "unknown format docx"),
-    (None, ["--framework", "no-such-framework"], "unknown framework"),
-])
+@pytest.mark.parametrize(
+    ("home", "extra", "expected"),
+    [
+        ("", [], "no home given; known homes: "),
+        ("../../etc", [], "is not an id like 'oak-house'"),
+        ("oak house", [], "is not an id like 'oak-house'"),
+        ("Oak-House", [], "is not an id like 'oak-house'"),
+        ("no-such-home", [], "unknown home 'no-such-home'; known homes: "),
+        (None, ["--period", "2026Q2"], "is not a calendar quarter written YYYY-Qn"),
+        (None, ["--period", "2026-Q5"], "is not a calendar quarter written YYYY-Qn"),
+        (None, ["--period", "1999-Q1"], "no data for"),
+        (None, ["--format", "docx"], "unknown format docx"),
+        (None, ["--framework", "no-such-framework"], "unknown framework"),
+    ],
+)
 def test_bad_parameters_exit_2_listing_what_is_known_and_write_nothing(
     demo_data, homes, tmp_path, capsys, home, extra, expected
 ):
     reports = tmp_path / "reports"
-    code = cli.main(["report", homes[0] if home is None else home, "--data", str(demo_data.data),
-                     "--reports", str(reports), "--notebook", str(FIXTURE), *extra])
+    code = cli.main(
+        [
+            "report",
+            homes[0] if home is None else home,
+            "--data",
+            str(demo_data.data),
+            "--reports",
+            str(reports),
+            "--notebook",
+            str(FIXTURE),
+            *extra,
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2, err
     assert expected in err
@@ -59,13 +73,25 @@ def test_bad_parameters_exit_2_listing_what_is_known_and_write_nothing(
 
 def test_report_writes_the_home_report_for_the_latest_quarter_and_nothing_else(demo_data, homes, tmp_path):
     reports = tmp_path / "reports"
-    done = run_cli("report", homes[1], "--data", str(demo_data.data), "--reports", str(reports),
-                   "--notebook", str(FIXTURE), "--renderer", "builtin")
+    done = run_cli(
+        "report",
+        homes[1],
+        "--data",
+        str(demo_data.data),
+        "--reports",
+        str(reports),
+        "--notebook",
+        str(FIXTURE),
+        "--renderer",
+        "builtin",
+    )
     assert done.code == 0, done.stderr
     period = run.default_period(Paths(demo_data.data, reports), homes[1])
     folder = f"{homes[1]}/{period}"
-    assert _files(reports) == [f"{folder}/{name}" for name in (
-        "governance-report.html", "governance-report.ipynb", "governance-report.pdf", "summary.json")]
+    assert _files(reports) == [
+        f"{folder}/{name}"
+        for name in ("governance-report.html", "governance-report.ipynb", "governance-report.pdf", "summary.json")
+    ]
     assert f"{homes[1]} {period}: " in done.stdout and "governance-report.pdf" in done.stdout
     assert done.stderr == ""
     html = (reports / folder / "governance-report.html").read_text(encoding="utf-8")
@@ -74,11 +100,27 @@ def test_report_writes_the_home_report_for_the_latest_quarter_and_nothing_else(d
 
 def test_reports_writes_every_home_and_says_where(demo_data, homes, tmp_path):
     reports = tmp_path / "reports"
-    done = run_cli("reports", "--data", str(demo_data.data), "--reports", str(reports), "--period", "2026-Q3",
-                   "--notebook", str(FIXTURE), "--format", "html", "--renderer", "builtin")
+    done = run_cli(
+        "reports",
+        "--data",
+        str(demo_data.data),
+        "--reports",
+        str(reports),
+        "--period",
+        "2026-Q3",
+        "--notebook",
+        str(FIXTURE),
+        "--format",
+        "html",
+        "--renderer",
+        "builtin",
+    )
     assert done.code == 0, done.stderr
-    assert _files(reports) == [f"{home}/2026-Q3/{name}" for home in homes
-                               for name in ("governance-report.html", "governance-report.ipynb", "summary.json")]
+    assert _files(reports) == [
+        f"{home}/2026-Q3/{name}"
+        for home in homes
+        for name in ("governance-report.html", "governance-report.ipynb", "summary.json")
+    ]
     assert [line.split(":")[0] for line in done.stdout.splitlines()] == [f"{home} 2026-Q3" for home in homes]
 
 
@@ -102,13 +144,15 @@ def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(dem
     shutil.copytree(demo_data.data, data)
     before = json.loads((data / "clean" / "manifest.json").read_text())["checked_at"]
     (data / "raw" / "surveys" / "2026-Q3-staff.csv").touch()
-    done = run_cli("report", "oak-house", "--data", str(data), "--reports", str(reports), "--format", "html",
-                   "--check-if-changed")
+    done = run_cli(
+        "report", "oak-house", "--data", str(data), "--reports", str(reports), "--format", "html", "--check-if-changed"
+    )
     assert done.code == 0, done.stderr
     assert "wellled check:" in done.stdout and "clean data written" in done.stdout
     assert json.loads((data / "clean" / "manifest.json").read_text())["checked_at"] >= before
     (data / "raw" / "surveys" / "broken.csv").write_text("")
-    failed = run_cli("report", "oak-house", "--data", str(data), "--reports", str(tmp_path / "other"),
-                     "--check-if-changed")
+    failed = run_cli(
+        "report", "oak-house", "--data", str(data), "--reports", str(tmp_path / "other"), "--check-if-changed"
+    )
     assert failed.code == 1 and "REJECTED: the file is empty" in failed.stdout
     assert not (tmp_path / "other" / "oak-house").exists(), "a failed check stops the report"

@@ -18,19 +18,29 @@ from wellled.loader import CleanData, load_clean
 from wellled.summary import build_summary, home_periods
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "summary-schema.json").read_text(encoding="utf-8"))
-HOMES = pd.DataFrame({
-    "home_id": pd.array(["h-a", "h-b", "h-c"], "string"),
-    "home_name": pd.array(["Home A", "Home B", "Home C"], "string"),
-    "beds": pd.array([40, 30, 10], "Int64"), "staff_headcount": pd.array([20, 40, 8], "Int64"),
-    "region": pd.array([None] * 3, "string"), "cqc_location_id": pd.array([None] * 3, "string"),
-    "residents": pd.array([36, None, None], "Int64"),
-})
-QUESTIONS = pd.DataFrame({
-    "question_id": ["q1", "q2", "q3"], "text": ["Leaders are visible.", "I fear speaking up.", "Records are right."],
-    "kloe": ["W1", "W1", "W2"], "respondent_groups": ["staff;family", "staff;family", "staff"],
-    "reverse_scored": [False, True, False],
-    "quality_statement": pd.array(["capable-compassionate-inclusive-leaders", "freedom-to-speak-up", None], "string"),
-})
+HOMES = pd.DataFrame(
+    {
+        "home_id": pd.array(["h-a", "h-b", "h-c"], "string"),
+        "home_name": pd.array(["Home A", "Home B", "Home C"], "string"),
+        "beds": pd.array([40, 30, 10], "Int64"),
+        "staff_headcount": pd.array([20, 40, 8], "Int64"),
+        "region": pd.array([None] * 3, "string"),
+        "cqc_location_id": pd.array([None] * 3, "string"),
+        "residents": pd.array([36, None, None], "Int64"),
+    }
+)
+QUESTIONS = pd.DataFrame(
+    {
+        "question_id": ["q1", "q2", "q3"],
+        "text": ["Leaders are visible.", "I fear speaking up.", "Records are right."],
+        "kloe": ["W1", "W1", "W2"],
+        "respondent_groups": ["staff;family", "staff;family", "staff"],
+        "reverse_scored": [False, True, False],
+        "quality_statement": pd.array(
+            ["capable-compassionate-inclusive-leaders", "freedom-to-speak-up", None], "string"
+        ),
+    }
+)
 
 
 def questionnaires(home, period, group, count, scores, comment=None, start=0):
@@ -39,11 +49,29 @@ def questionnaires(home, period, group, count, scores, comment=None, start=0):
     for i in range(start, start + count):
         response_id = f"{home}-{period}-{group}-{i}"
         year, quarter = int(period[:4]), int(period[-1])
-        responses.append({"response_id": response_id, "home_id": home, "respondent_group": group,
-                          "submitted_on": pd.Timestamp(year, 3 * quarter - 1, 10), "period": period,
-                          "comment": comment, "source_file": "s.csv", "source_line": i + 2})
-        answers += [{"response_id": response_id, "home_id": home, "respondent_group": group, "period": period,
-                     "question_id": q, "score": s} for q, s in scores.items()]
+        responses.append(
+            {
+                "response_id": response_id,
+                "home_id": home,
+                "respondent_group": group,
+                "submitted_on": pd.Timestamp(year, 3 * quarter - 1, 10),
+                "period": period,
+                "comment": comment,
+                "source_file": "s.csv",
+                "source_line": i + 2,
+            }
+        )
+        answers += [
+            {
+                "response_id": response_id,
+                "home_id": home,
+                "respondent_group": group,
+                "period": period,
+                "question_id": q,
+                "score": s,
+            }
+            for q, s in scores.items()
+        ]
     return responses, answers
 
 
@@ -52,8 +80,14 @@ def build_world() -> CleanData:
         # h-a, 2026-Q2: 6 staff, q1 = 4 (positive), q2 = 4 (reversed -> 2, not positive)
         questionnaires("h-a", "2026-Q2", "staff", 6, {"q1": 4, "q2": 4}),
         # h-a, 2026-Q3: 8 staff as below, 6 more staff with a non-answer on q2, 3 family
-        questionnaires("h-a", "2026-Q3", "staff", 8, {"q1": 5, "q2": 1, "q3": 2},
-                       comment="The manager listens. Ring 07700 900123 or mail boss@home.org, Doreen says."),
+        questionnaires(
+            "h-a",
+            "2026-Q3",
+            "staff",
+            8,
+            {"q1": 5, "q2": 1, "q3": 2},
+            comment="The manager listens. Ring 07700 900123 or mail boss@home.org, Doreen says.",
+        ),
         questionnaires("h-a", "2026-Q3", "staff", 6, {"q1": 2, "q2": None, "q3": 4}, start=8),
         questionnaires("h-a", "2026-Q3", "family", 3, {"q1": 5, "q2": 5}, comment="Lovely family room"),
         # h-b, 2026-Q3: 10 staff
@@ -63,23 +97,39 @@ def build_world() -> CleanData:
     responses["comment"] = responses["comment"].astype("string")
     answers = pd.DataFrame([a for _, rows in parts for a in rows])
     answers["score"] = answers["score"].astype("Int8")
-    audits = pd.DataFrame([
-        {"audit_id": "A1", "home_id": "h-a", "audit_date": pd.Timestamp("2026-08-01"), "period": "2026-Q3",
-         "kloe": kloe, "item_id": item, "item": f"Item {item}", "result": result, "action": action,
-         "action_owner": "Deputy" if action else None, "priority": priority,
-         "action_due": pd.Timestamp(due) if due else pd.NaT, "action_closed": pd.NaT,
-         "quality_statement": statement, "source_file": "a.csv", "source_line": 2}
-        for kloe, item, result, action, priority, due, statement in [
-            ("W2", "W2-01", "Met", None, None, None, None),
-            ("W2", "W2-02", "Not met", "Fix <records>", "high", "2026-08-31", None),
-            ("W1", "W1-01", "Partially met", "Team talk", "low", "2026-10-31", "workforce-edi"),
+    audits = pd.DataFrame(
+        [
+            {
+                "audit_id": "A1",
+                "home_id": "h-a",
+                "audit_date": pd.Timestamp("2026-08-01"),
+                "period": "2026-Q3",
+                "kloe": kloe,
+                "item_id": item,
+                "item": f"Item {item}",
+                "result": result,
+                "action": action,
+                "action_owner": "Deputy" if action else None,
+                "priority": priority,
+                "action_due": pd.Timestamp(due) if due else pd.NaT,
+                "action_closed": pd.NaT,
+                "quality_statement": statement,
+                "source_file": "a.csv",
+                "source_line": 2,
+            }
+            for kloe, item, result, action, priority, due, statement in [
+                ("W2", "W2-01", "Met", None, None, None, None),
+                ("W2", "W2-02", "Not met", "Fix <records>", "high", "2026-08-31", None),
+                ("W1", "W1-01", "Partially met", "Team talk", "low", "2026-10-31", "workforce-edi"),
+            ]
         ]
-    ])
+    )
     for column in ("action", "action_owner", "priority", "quality_statement"):
         audits[column] = audits[column].astype("string")
     # h-b also audited in 2026-Q4 (audits only)
-    later = audits.iloc[[0]].assign(home_id="h-b", audit_id="B1", audit_date=pd.Timestamp("2026-10-05"),
-                                    period="2026-Q4")
+    later = audits.iloc[[0]].assign(
+        home_id="h-b", audit_id="B1", audit_date=pd.Timestamp("2026-10-05"), period="2026-Q4"
+    )
     audits = pd.concat([audits, later], ignore_index=True)
     return CleanData(HOMES, QUESTIONS, responses, answers, audits, {"answers.parquet": "ab" * 32}, ("Doreen",))
 
@@ -108,7 +158,11 @@ def test_schema_rejects_a_wrong_shape(summary):
 
 def test_header(summary):
     assert (summary["schema_version"], summary["home_id"], summary["home_name"], summary["period"]) == (
-        1, "h-a", "Home A", "2026-Q3")
+        1,
+        "h-a",
+        "Home A",
+        "2026-Q3",
+    )
     assert summary["framework"]["id"] == "cqc-kloe-2017"
     assert summary["inputs"] == [{"name": "answers.parquet", "sha256": "ab" * 32}]
     assert "Only CQC rates" in summary["notice"]
@@ -126,7 +180,9 @@ def test_theme_w1_by_hand(summary):
     assert survey["positive_pct"] == 67.9 and survey["ci95"] == [49.3, 82.1]
     # family (3) is suppressed, and staff (14), the only other group, with it
     assert [(g["respondent_group"], g["suppression"], g["positive"]) for g in survey["by_group"]] == [
-        ("staff", "secondary", None), ("family", "primary", None)]
+        ("staff", "secondary", None),
+        ("family", "primary", None),
+    ]
     # audit W1-01 partially met: 50 %; score (67.857 + 50) / 2 = 58.9 -> Inadequate
     assert w1["audit"]["compliance_pct"] == 50.0
     assert (w1["score"], w1["rating"], w1["rating_capped"]) == (58.9, "Inadequate", False)
@@ -180,7 +236,9 @@ def test_saf_framework_uses_statements_and_fallback():
     assert themes["capable-compassionate-inclusive-leaders"]["survey"]["valid"] == 17  # q1 answers
     # q2 (reversed): staff 1-8 answer 1 -> 5 (+), staff 9-14 do not answer, family answer 5 -> 1: 8 of 11
     assert (themes["freedom-to-speak-up"]["survey"]["positive"], themes["freedom-to-speak-up"]["survey"]["valid"]) == (
-        8, 11)
+        8,
+        11,
+    )
     assert themes["workforce-edi"]["audit"]["items"] == 1  # W1-01 names its statement
     assert themes["governance-management-sustainability"]["audit"]["items"] == 2  # W2 items fall back
 

@@ -74,8 +74,11 @@ def test_audit_compliance_and_group_benchmark_by_hand(demo_data, summaries):
 
 def test_elm_grove_small_family_sample_is_suppressed(demo_data, summaries):
     responses = demo_data.table("responses")
-    family = responses[(responses["home_id"] == "elm-grove") & (responses["period"] == PERIOD)
-                       & (responses["respondent_group"] == "family")]
+    family = responses[
+        (responses["home_id"] == "elm-grove")
+        & (responses["period"] == PERIOD)
+        & (responses["respondent_group"] == "family")
+    ]
     assert 0 < len(family) < 5
     summary = summaries["elm-grove"]
     for theme in summary["themes"]:
@@ -107,8 +110,12 @@ def test_comments_are_redacted_and_kept_as_text(demo_data, summaries):
 
 def test_cli_end_to_end(demo_data):
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "wellled.cli", "summary", *args, "--data", str(demo_data.data)],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "wellled.cli", "summary", *args, "--data", str(demo_data.data)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     done = run("elm-grove", "--period", PERIOD, "--framework", "cqc-saf-2024")
     assert done.returncode == 0, done.stderr
