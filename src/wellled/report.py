@@ -51,9 +51,9 @@ def load_home_report(
     paths = Paths.from_options(data_dir)
     params = params or AnalysisParams()
     clean = load_clean(paths)
-    summary = build_summary(clean, home_id, period or None, framework, params)
     chosen = load_framework(framework)
     figures = theme_figures(clean, chosen, params)
+    summary = build_summary(clean, home_id, period or None, chosen, params, figures=figures)
     quarantine_file = paths.quarantine_dir / "quarantine.parquet"
     quarantine = pd.read_parquet(quarantine_file) if quarantine_file.exists() else pd.DataFrame()
     if "home_id" in quarantine:

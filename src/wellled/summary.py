@@ -159,13 +159,18 @@ def build_summary(
     period: str | None = None,
     framework: str | Framework = DEFAULT_FRAMEWORK,
     params: AnalysisParams | None = None,
+    figures: pd.DataFrame | None = None,
 ) -> dict:
-    """The JSON-ready summary of one home and quarter; unknown home or quarter without data: UsageError."""
+    """The JSON-ready summary of one home and quarter; unknown home or quarter without data: UsageError.
+
+    ``figures``: :func:`theme_figures` for the same data, framework and parameters, when the caller has them.
+    """
     params = params or AnalysisParams()
     framework = framework if isinstance(framework, Framework) else load_framework(framework)
     home_id, period = _resolve(clean, home_id, period)
     home = clean.homes.loc[clean.homes["home_id"] == home_id].iloc[0]
-    figures = theme_figures(clean, framework, params)
+    if figures is None:
+        figures = theme_figures(clean, framework, params)
     groups = group_figures(scored_answers(clean.answers, clean.questions, framework), params)
     window = set(period_range(period, params.trend_quarters))
     mine = figures.loc[figures["home_id"] == home_id]
