@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(report)
     report.set_defaults(handler=_report)
 
-    reports = commands.add_parser("reports", help="report on every home, then the provider overview")
+    reports = commands.add_parser("reports", help="report on every home, each at its latest quarter (or --period)")
     _add_report_options(reports)
     reports.set_defaults(handler=_reports)
 

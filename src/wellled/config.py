@@ -24,7 +24,6 @@ NOTEBOOKS_DIR = _shipped("_notebooks", "notebooks")
 FRAMEWORKS_DIR = PACKAGE_DIR / "frameworks"
 HOME_REPORT_NOTEBOOK = NOTEBOOKS_DIR / "home-report.ipynb"
 METHODOLOGY_FILE = _shipped("_docs", "docs") / "methodology.md"
-OVERVIEW_NOTEBOOK = NOTEBOOKS_DIR / "provider-overview.ipynb"
 # Quarto project settings, which the built-in renderer honours too: in the wheel, or at the checkout's top.
 QUARTO_CONFIG = next(
     (path for path in (PACKAGE_DIR / "_quarto.yml", SOURCE_ROOT / "_quarto.yml") if path.is_file()),
@@ -114,10 +113,3 @@ class Paths:
 
     def report_dir(self, home_id: str, period: str) -> Path:
         return self.reports / require_slug(home_id) / period
-
-    @property
-    def overview_dir(self) -> Path:
-        return self.reports / "provider-overview"
-
-    def overview_report_dir(self, period: str) -> Path:
-        return self.overview_dir / period

@@ -29,11 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from wellled import kernel, render
-from wellled.config import HOME_REPORT_NOTEBOOK, OVERVIEW_NOTEBOOK, QUARTO_CONFIG, REPORT_STEM, Paths, require_slug
+from wellled.config import HOME_REPORT_NOTEBOOK, QUARTO_CONFIG, REPORT_STEM, Paths, require_slug
 from wellled.errors import DataError, RunError, UsageError, WellledError
 from wellled.periods import parse_period
-
-OVERVIEW_STEM = "provider-overview"
 
 
 @dataclass(frozen=True)
@@ -297,7 +295,7 @@ def main_report(args: argparse.Namespace) -> int:
 
 
 def main_reports(args: argparse.Namespace) -> int:
-    """``wellled reports``: every home (each at its latest quarter unless --period), then the overview."""
+    """``wellled reports``: every home, each at its latest quarter unless --period."""
     paths, formats, renderer = _options(args)
     code = _check_first(args, paths)
     if code:
@@ -306,7 +304,7 @@ def main_reports(args: argparse.Namespace) -> int:
     notebook = Path(args.notebook) if args.notebook else HOME_REPORT_NOTEBOOK
     if args.period:
         parse_period(args.period)
-    failures, periods = [], []
+    failures = []
     homes = known_homes(paths)
     for home_id in homes:
         try:
@@ -317,15 +315,7 @@ def main_reports(args: argparse.Namespace) -> int:
             print(f"wellled: {home_id}: {error}", file=sys.stderr)
             failures.append(home_id)
             continue
-        periods.append(period)
         _announce(f"{home_id} {period}", report)
-    if OVERVIEW_NOTEBOOK.is_file() and periods:
-        period = args.period or max(periods, key=parse_period)
-        parameters = {"period": period, "framework": framework, "data_dir": str(paths.data.resolve()),
-                      "reports_dir": str(paths.reports.resolve())}
-        report = execute(OVERVIEW_NOTEBOOK, paths.overview_report_dir(period), parameters, formats=formats,
-                         renderer=renderer, stem=OVERVIEW_STEM)
-        _announce(f"provider overview {period}", report)
     if failures:
         raise RunError(f"{len(failures)} of {len(homes)} reports failed: {', '.join(failures)}")
     return 0
