@@ -17,6 +17,7 @@ writes HTML and PDF beside it, and only then is every file moved into ``REPORTS/
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shutil
@@ -168,9 +169,18 @@ def known_homes(paths: Paths) -> list[str]:
 
 def home_periods(paths: Paths, home_id: str) -> list[str]:
     """Quarters with data for a home, oldest first (the analysis engine's own definition)."""
-    from wellled import loader, summary
+    from wellled import summary
 
-    return summary.home_periods(loader.load_clean(paths), home_id)
+    stamp = paths.manifest.stat().st_mtime_ns if paths.manifest.exists() else 0
+    return summary.home_periods(_clean_data(paths, stamp), home_id)
+
+
+@functools.lru_cache(maxsize=2)
+def _clean_data(paths: Paths, manifest_stamp: int):
+    """The clean tables, read once per data folder and check (``wellled reports`` asks for every home)."""
+    from wellled import loader
+
+    return loader.load_clean(paths)
 
 
 def default_period(paths: Paths, home_id: str) -> str:
