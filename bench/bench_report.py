@@ -60,15 +60,16 @@ def main() -> int:
         root = Path(scratch)
         data = Path(args.data) if args.data else _demo_data(root)
         if args.home is None:
-            from wellled import run
-            from wellled.config import Paths
+            from wellled.analysis import scope
+            from wellled.paths import Paths
+            from wellled.report import stage
 
-            args.home = run.known_homes(Paths(data))[0]
+            args.home = scope.known_homes(stage.clean_data(Paths(data)))[0]
         floor_nb = root / "floor.ipynb"
         import json
 
         floor_nb.write_text(json.dumps(FLOOR_NOTEBOOK))
-        from wellled import kernel
+        from wellled.report import kernel
 
         kernel.ensure_kernel()
         report = [str(BIN / "wellled"), "report", args.home, "--data", str(data), "--reports", str(root / "reports"),

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wellled.analysis import AnalysisParams, audit_figures, group_figures, scored_answers, survey_figures
+from wellled.analysis.framework import load_framework
+from wellled.analysis.themes import AnalysisParams, audit_figures, group_figures, scored_answers, survey_figures
 from wellled.errors import UsageError
-from wellled.framework import load_framework
 
 KLOE = load_framework("cqc-kloe-2017")
 SAF = load_framework("cqc-saf-2024")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wellled.actions import action_status, action_summary, action_table, repeat_findings, response_rates
-from wellled.framework import load_framework
+from wellled.analysis.actions import action_status, action_summary, action_table, repeat_findings, response_rates
+from wellled.analysis.framework import load_framework
 
 KLOE = load_framework("cqc-kloe-2017")
 SAF = load_framework("cqc-saf-2024")

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from wellled.analysis.ratings import RatingThresholds, cap_rating, overall_rating, rate_score
 from wellled.errors import UsageError
-from wellled.ratings import RatingThresholds, cap_rating, overall_rating, rate_score
 
 OUT, GOOD, RI, INAD, NONE = "Outstanding", "Good", "Requires improvement", "Inadequate", "Insufficient evidence"
 

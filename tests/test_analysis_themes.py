@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from wellled.analysis import AnalysisParams, funnel_frame, theme_figures
-from wellled.framework import load_framework
-from wellled.loader import CleanData
+from wellled.analysis.clean_data import CleanData
+from wellled.analysis.framework import load_framework
+from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
 from wellled.periods import period_bounds
 
 KLOE = load_framework("cqc-kloe-2017")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from wellled.comments import comment_table, is_valid_nhs_number, redact, tag_themes
-from wellled.config import Paths
-from wellled.framework import load_framework
-from wellled.loader import read_redact_names
+from wellled.analysis.clean_data import read_redact_names
+from wellled.analysis.comments import comment_table, is_valid_nhs_number, redact, tag_themes
+from wellled.analysis.framework import load_framework
+from wellled.paths import Paths
 
 KLOE = load_framework("cqc-kloe-2017")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from tests.conftest import DEMO_END, DEMO_TODAY, run_cli
-from wellled import contract
+from wellled.check import contract
 
 
 def test_every_demo_file_reconciles_and_the_demo_has_its_stories(demo_data):

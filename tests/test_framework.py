@@ -8,10 +8,10 @@ import tomllib
 import pandas as pd
 import pytest
 
+from wellled.analysis.framework import assign_themes, load_framework
 from wellled.cli import main
-from wellled.config import FRAMEWORKS_DIR
 from wellled.errors import UsageError
-from wellled.framework import assign_themes, load_framework
+from wellled.paths import FRAMEWORKS_DIR
 
 SAF_IDS = [
     "shared-direction-and-culture",

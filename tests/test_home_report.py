@@ -122,7 +122,7 @@ def test_report_with_relative_folders_as_make_passes_them(demo_data, tmp_path):
 
 
 def test_a_framework_the_data_does_not_fit_is_bad_usage_not_a_failed_run(demo_data, tmp_path):
-    from wellled.config import FRAMEWORKS_DIR
+    from wellled.paths import FRAMEWORKS_DIR
 
     text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
     (tmp_path / "two.toml").write_text(text[: text.index('[[themes]]\nid = "W3"')])
@@ -142,7 +142,7 @@ def test_a_framework_the_data_does_not_fit_is_bad_usage_not_a_failed_run(demo_da
 
 
 def test_theme_labels_from_a_framework_file_show_literally_in_charts(demo_data, tmp_path):
-    from wellled.config import FRAMEWORKS_DIR
+    from wellled.paths import FRAMEWORKS_DIR
 
     text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
     (tmp_path / "odd.toml").write_text(

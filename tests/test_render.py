@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import chromium_path, open_page
-from wellled import run
+from wellled.report import execute
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
 HOSTILE = [
@@ -50,9 +50,9 @@ SHOWN = [
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory) -> run.Report:
+def report(tmp_path_factory) -> execute.Report:
     out = tmp_path_factory.mktemp("reports") / "fixture-home" / "2026-Q2"
-    return run.execute(FIXTURE, out, {"home_id": "injected-home", "period": "2026-Q2"}, renderer="builtin")
+    return execute.execute(FIXTURE, out, {"home_id": "injected-home", "period": "2026-Q2"}, renderer="builtin")
 
 
 def _urls(html: str) -> list[str]:

@@ -10,9 +10,9 @@ import pandas as pd
 import pypandoc
 import pytest
 
-from wellled import present, render
-from wellled.config import QUARTO_CONFIG
 from wellled.errors import UsageError
+from wellled.paths import QUARTO_CONFIG
+from wellled.report import present, render
 
 HOSTILE = [
     "<script>alert(1)</script>",

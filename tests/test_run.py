@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from wellled import kernel, render, run
 from wellled.errors import RunError
+from wellled.report import execute, kernel, render
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
 
@@ -42,7 +42,7 @@ def test_a_failing_labelled_cell_is_named_and_the_previous_report_stays(tmp_path
         tmp_path / "bad.ipynb", "x = 1", "#| label: theme-scores\nraise ValueError('no responses for W3\\nsecond line')"
     )
     with pytest.raises(RunError) as raised:
-        run.execute(notebook, previous_report, {"home_id": "oak-house"}, renderer="builtin")
+        execute.execute(notebook, previous_report, {"home_id": "oak-house"}, renderer="builtin")
     message = str(raised.value)
     assert "cell 'theme-scores'" in message and "ValueError: no responses for W3" in message
     assert "second line" not in message and "Traceback" not in message
@@ -62,9 +62,11 @@ def test_a_failing_labelled_cell_is_named_and_the_previous_report_stays(tmp_path
 def test_an_unlabelled_failing_cell_is_named_by_position_and_a_later_success_clears_the_failure(tmp_path):
     out = tmp_path / "r" / "elm" / "2026-Q1"
     with pytest.raises(RunError, match=r"cell 3 \(of 3\): ZeroDivisionError: division by zero"):
-        run.execute(_notebook(tmp_path / "bad.ipynb", "y = 2", "1 / 0"), out, {}, formats=["html"], renderer="builtin")
+        execute.execute(
+            _notebook(tmp_path / "bad.ipynb", "y = 2", "1 / 0"), out, {}, formats=["html"], renderer="builtin"
+        )
     assert (out / "governance-report.failed.ipynb").is_file()
-    report = run.execute(
+    report = execute.execute(
         _notebook(tmp_path / "good.ipynb", "print(home_id)"),
         out,
         {"home_id": "elm"},
@@ -78,7 +80,7 @@ def test_an_unlabelled_failing_cell_is_named_by_position_and_a_later_success_cle
 def test_files_the_notebook_writes_in_its_folder_are_published_with_the_report(tmp_path):
     notebook = _notebook(tmp_path / "nb.ipynb", "open('summary.json', 'w').write('{\"home_id\": \"%s\"}' % home_id)")
     added = []
-    report = run.execute(
+    report = execute.execute(
         notebook,
         tmp_path / "out",
         {"home_id": "ash"},
@@ -167,7 +169,7 @@ REAL_QUARTO = shutil.which("quarto")
 
 @pytest.mark.skipif(REAL_QUARTO is None, reason="quarto is not on PATH (it cannot be installed on our machines)")
 def test_real_quarto_renders_the_executed_fixture(tmp_path):
-    report = run.execute(FIXTURE, tmp_path / "q", {"home_id": "quarto-home"}, renderer="quarto")
+    report = execute.execute(FIXTURE, tmp_path / "q", {"home_id": "quarto-home"}, renderer="quarto")
     html = report.outputs["html"].read_text(encoding="utf-8")
     assert "quarto-home" in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert report.outputs["pdf"].read_bytes().startswith(b"%PDF")

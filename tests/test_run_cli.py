@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from wellled import cli, run
-from wellled.config import Paths
+from wellled import cli
+from wellled.analysis import scope
+from wellled.paths import Paths
+from wellled.report import stage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
 
@@ -24,7 +26,7 @@ def _files(root: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def homes(demo_data) -> list[str]:
-    return run.known_homes(Paths(demo_data.data, demo_data.reports))
+    return scope.known_homes(stage.clean_data(Paths(demo_data.data, demo_data.reports)))
 
 
 @pytest.mark.parametrize(
@@ -86,7 +88,7 @@ def test_report_writes_the_home_report_for_the_latest_quarter_and_nothing_else(d
         "builtin",
     )
     assert done.code == 0, done.stderr
-    period = run.default_period(Paths(demo_data.data, reports), homes[1])
+    period = scope.resolve_period(stage.clean_data(Paths(demo_data.data, reports)), homes[1], None)
     folder = f"{homes[1]}/{period}"
     assert _files(reports) == [
         f"{folder}/{name}"
@@ -126,7 +128,7 @@ def test_reports_writes_every_home_and_says_where(demo_data, homes, tmp_path):
 
 def test_raw_data_newer_than_the_last_check_needs_a_check(tmp_path):
     paths = Paths(tmp_path / "data", tmp_path / "reports")
-    assert run.needs_check(paths), "no clean data yet"
+    assert stage.needs_check(paths), "no clean data yet"
     paths.clean.mkdir(parents=True)
     paths.manifest.write_text("{}")
     (paths.raw / "surveys").mkdir(parents=True)
@@ -134,9 +136,9 @@ def test_raw_data_newer_than_the_last_check_needs_a_check(tmp_path):
     survey.write_text("x")
     old = time.time() - 60
     os.utime(survey, (old, old))
-    assert not run.needs_check(paths)
+    assert not stage.needs_check(paths)
     survey.touch()
-    assert run.needs_check(paths)
+    assert stage.needs_check(paths)
 
 
 def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(demo_data, tmp_path):

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest, chi2_contingency
 
-from wellled.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
+from wellled.analysis.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
 
 
 def test_wilson_by_hand():

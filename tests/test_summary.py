@@ -10,12 +10,13 @@ import jsonschema
 import pandas as pd
 import pytest
 
-from wellled.analysis import AnalysisParams
+from wellled.analysis.clean_data import CleanData, load_clean
+from wellled.analysis.scope import home_periods
+from wellled.analysis.summary import build_summary
+from wellled.analysis.themes import AnalysisParams
 from wellled.cli import main
-from wellled.config import Paths
 from wellled.errors import UsageError
-from wellled.loader import CleanData, load_clean
-from wellled.summary import build_summary, home_periods
+from wellled.paths import Paths
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "summary-schema.json").read_text(encoding="utf-8"))
 HOMES = pd.DataFrame(

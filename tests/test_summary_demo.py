@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from wellled.config import Paths
-from wellled.loader import load_clean
-from wellled.summary import build_summary
+from wellled.analysis.clean_data import load_clean
+from wellled.analysis.summary import build_summary
+from wellled.paths import Paths
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "summary-schema.json").read_text(encoding="utf-8"))
 PERIOD = "2026-Q3"

@@ -1,4 +1,4 @@
-"""The ``wellled`` command: a thin layer that parses options, calls a stage, and maps errors to exit codes.
+"""The ``wellled`` command: parse options, make one typed call per stage, and map errors to exit codes.
 
 Exit codes: 0 success; 1 a blocking data problem or a failed run; 2 bad usage or parameter.
 """
@@ -6,18 +6,16 @@ Exit codes: 0 success; 1 a blocking data problem or a failed run; 2 bad usage or
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from wellled.errors import UsageError, WellledError
+from wellled.paths import Paths
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("TQDM_DISABLE", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-Handler = Callable[[argparse.Namespace], int]
+Handler = Callable[[argparse.Namespace], None]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,47 +25,79 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def _paths(args: argparse.Namespace) -> Paths:
+    return Paths.from_options(args.data, getattr(args, "reports", "reports"))
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from wellled.demo import generate
+
+    generate.run(_paths(args), homes=args.homes, quarters=args.quarters, seed=args.seed, end=args.end,
+                 force=args.force)
+
+
+def _check(args: argparse.Namespace) -> None:
+    from wellled.check import stage
+
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        raise UsageError(f"--today {args.today!r} is not a date written YYYY-MM-DD") from None
+    stage.run(_paths(args), today=today, strict=args.strict)
+
+
+def _contract(args: argparse.Namespace) -> None:
+    from wellled.check import contract
+
+    if args.write:
+        changed = contract.write_into(Path(args.write))
+        print(f"{args.write}: {'updated' if changed else 'already up to date'}")
+    else:
+        print(contract.data_dictionary_markdown(), end="")
+
+
+def _summary(args: argparse.Namespace) -> None:
+    from wellled.analysis.summary import summarise, to_json
+    from wellled.analysis.themes import AnalysisParams
+
+    summary = summarise(_paths(args), args.home, period=args.period, framework=args.framework,
+                        params=AnalysisParams(min_respondents=args.min_respondents))
+    sys.stdout.write(to_json(summary))
+    sys.stdout.flush()
+
+
+def _report_options(args: argparse.Namespace):
+    from wellled.report.stage import ReportOptions
+
+    notebook = {"notebook": Path(args.notebook)} if args.notebook else {}
+    return ReportOptions(formats=args.format, renderer=args.renderer, min_respondents=args.min_respondents,
+                         check_if_changed=args.check_if_changed, **notebook)
+
+
+def _report(args: argparse.Namespace) -> None:
+    from wellled.report import stage
+
+    stage.run_home(_paths(args), args.home, period=args.period, framework=args.framework,
+                   options=_report_options(args))
+
+
+def _reports(args: argparse.Namespace) -> None:
+    from wellled.report import stage
+
+    stage.run_all(_paths(args), period=args.period, framework=args.framework, options=_report_options(args))
+
+
 def _add_paths(parser: argparse.ArgumentParser, reports: bool = True) -> None:
     parser.add_argument("--data", default="data", help="folder holding raw/ and clean/ (default: data)")
     if reports:
         parser.add_argument("--reports", default="reports", help="folder for reports and logs")
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from wellled import demo
-
-    return demo.main(args)
-
-
-def _check(args: argparse.Namespace) -> int:
-    from wellled import run_check
-
-    return run_check.main(args)
-
-
-def _contract(args: argparse.Namespace) -> int:
-    from wellled import contract
-
-    return contract.main(args)
-
-
-def _summary(args: argparse.Namespace) -> int:
-    from wellled import summary
-
-    return summary.main(args)
-
-
-# --- report / reports (issue 4: execution and rendering) ---
-def _report(args: argparse.Namespace) -> int:
-    from wellled import run
-
-    return run.main_report(args)
-
-
-def _reports(args: argparse.Namespace) -> int:
-    from wellled import run
-
-    return run.main_reports(args)
+def _add_min_respondents(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--min-respondents", type=int, default=5,
+        help="suppress figures from fewer questionnaires than this (default 5)",
+    )
 
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
@@ -75,29 +105,20 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--period", help="quarter YYYY-Qn (default: the home's latest quarter with data)")
     parser.add_argument("--framework", help="cqc-kloe-2017 (default), cqc-saf-2024, or a framework file")
     parser.add_argument("--format", default="html,pdf", help="html, pdf or html,pdf (default)")
+    _add_min_respondents(parser)
     parser.add_argument(
-        "--min-respondents", type=int, default=5,
-        help="suppress figures from fewer questionnaires than this (default 5)",
-    )
-    parser.add_argument(
-        "--renderer",
-        default="auto",
-        choices=("auto", "quarto", "builtin"),
+        "--renderer", default="auto", choices=("auto", "quarto", "builtin"),
         help="quarto if it is on PATH (auto, the default), else the built-in pandoc + typst",
     )
     parser.add_argument(
-        "--check-if-changed",
-        action="store_true",
+        "--check-if-changed", action="store_true",
         help="run `wellled check` first if DATA/raw changed since the last check",
     )
     parser.add_argument("--notebook", help=argparse.SUPPRESS)
 
 
-# --- end report / reports ---
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="wellled", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="wellled", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
@@ -125,16 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("home", metavar="HOME", help="home id, e.g. oak-house")
     summary.add_argument("--period", help="quarter YYYY-Qn (default: the home's latest quarter with data)")
     summary.add_argument(
-        "--framework",
-        default="cqc-kloe-2017",
+        "--framework", default="cqc-kloe-2017",
         help="cqc-kloe-2017 (default), cqc-saf-2024, or the path to a framework file",
     )
-    summary.add_argument(
-        "--min-respondents",
-        type=int,
-        default=5,
-        help="suppress figures from fewer questionnaires than this (default 5)",
-    )
+    _add_min_respondents(summary)
     summary.set_defaults(handler=_summary)
 
     report = commands.add_parser("report", help="execute and render the governance report of one home")
@@ -160,7 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "handler", None):
             build_parser().print_help()
             return 2
-        return args.handler(args)
+        args.handler(args)
+        return 0
     except WellledError as error:
         print(f"wellled: {error}", file=sys.stderr)
         return error.exit_code

@@ -15,11 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wellled import contract
+from wellled.check import contract
+from wellled.check.read import LINE
 from wellled.errors import RunError
-from wellled.imports import LINE
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 @dataclass(frozen=True)
@@ -38,6 +36,8 @@ class SuiteRunner:
     """Runs expectation lists against pandas frames in one ephemeral GX context: no files, no Data Docs."""
 
     def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # GX must never phone home
+        os.environ.setdefault("TQDM_DISABLE", "1")
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 

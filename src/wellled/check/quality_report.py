@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wellled.config import Paths
+from wellled.paths import Paths
 
 SHOWN_QUARANTINE_ROWS = 500
 

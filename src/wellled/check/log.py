@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import sys
 
-from wellled.config import Paths
+from wellled.paths import Paths
 
 
 class RunLog:

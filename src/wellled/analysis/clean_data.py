@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from wellled.config import Paths
+from wellled.check.store import file_sha256, locked, read_manifest
 from wellled.errors import DataError
-from wellled.store import file_sha256, locked, read_manifest
+from wellled.paths import Paths
 
 TABLES = ("homes", "questions", "responses", "answers", "audits")
 

@@ -3,7 +3,7 @@
 :func:`load_home_report` reads the clean data once and builds the summary (the same JSON as
 ``wellled summary``), the theme figures of every home (for funnel plots), and this home's quarantine rows.
 The other functions are pure: they turn that into the pieces a committee reads (attention items, the
-suppression list, provenance) as plain text; the notebook escapes data text with :mod:`wellled.present`.
+suppression list, provenance) as plain text; the notebook escapes data text with :mod:`wellled.report.present`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,20 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-from wellled import __version__, charts, contract
-from wellled.analysis import AnalysisParams, funnel_frame, theme_figures
-from wellled.config import METHODOLOGY_FILE, Paths
-from wellled.framework import Framework, load_framework
-from wellled.loader import load_clean
+from wellled import __version__
+from wellled.analysis.clean_data import load_clean
+from wellled.analysis.framework import Framework, load_framework
+from wellled.analysis.ratings import RATINGS
+from wellled.analysis.summary import build_summary, to_json
+from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
+from wellled.check import contract
+from wellled.paths import METHODOLOGY_FILE, Paths
 from wellled.periods import period_bounds
-from wellled.present import md, table
-from wellled.summary import build_summary, to_json
+from wellled.report import charts
+from wellled.report.present import md, table
+from wellled.report.present import pct as _pct
 
-RATING_ORDER = {"Inadequate": 0, "Requires improvement": 1, "Good": 2, "Outstanding": 3, "Insufficient evidence": 4}
+RATING_ORDER = {rating: rank for rank, rating in enumerate(reversed(RATINGS[:4]))} | {RATINGS[4]: 4}
 
 
 @dataclass(frozen=True)
@@ -215,10 +219,6 @@ def methodology_markdown(top: int = 3) -> str:
 
 def data_dictionary_markdown(top: int = 3) -> str:
     return _nest(contract.data_dictionary_markdown(), top)
-
-
-def _pct(value) -> str:
-    return "–" if value is None else f"{value:.0f}%"
 
 
 def themes_table(summary: dict) -> pd.DataFrame:

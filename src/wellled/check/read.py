@@ -1,7 +1,7 @@
 """Load raw files: CSV (UTF-8) or XLSX, every cell as text, with the line number the analyst sees.
 
 Load is the first step of every stage: it turns a file into a ``RawFile`` or raises a ``DataError`` that names
-the file and what is wrong with it. Nothing here judges the content; that is :mod:`wellled.checks`.
+the file and what is wrong with it. Nothing here judges the content; that is :mod:`wellled.check.rules`.
 """
 
 from __future__ import annotations

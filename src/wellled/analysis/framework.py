@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from wellled.config import FRAMEWORKS_DIR
 from wellled.errors import UsageError
+from wellled.paths import FRAMEWORKS_DIR
 
 DEFAULT_FRAMEWORK = "cqc-kloe-2017"
 BUILTIN_FRAMEWORKS = ("cqc-kloe-2017", "cqc-saf-2024")

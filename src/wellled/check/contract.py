@@ -7,7 +7,6 @@ all derived from here.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from wellled.config import EXPECTATIONS_DIR
 from wellled.errors import RunError, UsageError
+from wellled.paths import EXPECTATIONS_DIR
 
 DATASETS = ("homes", "questions", "surveys", "audits")
 QUESTION_PLACEHOLDER = "<question_id>"
@@ -141,12 +140,3 @@ def write_into(path: Path) -> bool:
     if updated != text:
         path.write_text(updated, encoding="utf-8")
     return updated != text
-
-
-def main(args: argparse.Namespace) -> int:
-    if args.write:
-        changed = write_into(Path(args.write))
-        print(f"{args.write}: {'updated' if changed else 'already up to date'}")
-    else:
-        print(data_dictionary_markdown(), end="")
-    return 0

@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from wellled.actions import action_table, overdue_high_priority_counts
+from wellled.analysis.actions import action_table, overdue_high_priority_counts
+from wellled.analysis.framework import Framework, assign_themes
+from wellled.analysis.ratings import RatingThresholds, cap_rating, rate_score
+from wellled.analysis.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
 from wellled.errors import DataError, UsageError
-from wellled.framework import Framework, assign_themes
 from wellled.periods import shift_period
-from wellled.ratings import RatingThresholds, cap_rating, rate_score
-from wellled.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
 
 if TYPE_CHECKING:
-    from wellled.loader import CleanData
+    from wellled.analysis.clean_data import CleanData
 
 KEYS = ["home_id", "period", "theme_id"]
 RESULTS = {"Met": "met", "Partially met": "partially_met", "Not met": "not_met", "N/A": "not_applicable"}
@@ -80,7 +80,7 @@ def scored_answers(answers: pd.DataFrame, questions: pd.DataFrame, framework: Fr
     ...     "period": "2026-Q3", "question_id": ["q1", "q2", "q3"], "score": pd.array([2, 2, None], "Int8")})
     >>> bank = pd.DataFrame({"question_id": ["q1", "q2", "q3"], "kloe": "W1",
     ...     "reverse_scored": [False, True, False]})
-    >>> from wellled.framework import load_framework
+    >>> from wellled.analysis.framework import load_framework
     >>> scored_answers(answers, bank, load_framework())[["question_id", "score", "is_positive"]].values.tolist()
     [['q1', 2, False], ['q2', 4, True]]
     """
@@ -179,7 +179,7 @@ def group_figures(scored: pd.DataFrame, params: AnalysisParams = AnalysisParams(
 def audit_figures(audits: pd.DataFrame, framework: Framework) -> pd.DataFrame:
     """Audit results per home, period and theme; ``compliance_pct`` = (met + ½ partially) / assessed.
 
-    >>> from wellled.framework import load_framework
+    >>> from wellled.analysis.framework import load_framework
     >>> audits = pd.DataFrame({"home_id": "h", "period": "2026-Q3", "kloe": "W2", "item_id": list("abcde"),
     ...     "result": ["Met", "Met", "Partially met", "Not met", "N/A"]})
     >>> audit_figures(audits, load_framework())[["items", "not_applicable", "compliance_pct"]].to_dict("records")

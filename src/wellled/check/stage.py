@@ -6,7 +6,6 @@ GX), transform (clean tables), check outputs (reconciliation), save (``store``),
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -15,12 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wellled import __version__, checks, contract, dq_report, flags, store
-from wellled.config import Paths
+from wellled import __version__
+from wellled.check import contract, flags, store
+from wellled.check import quality_report as dq_report
+from wellled.check import rules as checks
+from wellled.check.log import RunLog
+from wellled.check.read import LINE, RawFile, list_files, load, unsupported_files
 from wellled.errors import DataError, RunError, UsageError
-from wellled.imports import LINE, RawFile, list_files, load, unsupported_files
+from wellled.paths import Paths
 from wellled.periods import periods_of
-from wellled.runlog import RunLog
 
 
 @dataclass
@@ -306,7 +308,7 @@ def _clean_questions(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def run(paths: Paths, today: dt.date) -> CheckResult:
+def validate(paths: Paths, today: dt.date) -> CheckResult:
     """Check everything under ``paths.raw`` and build the clean tables in memory; write nothing."""
     if not paths.raw.is_dir():
         raise UsageError(f"no raw data folder at {paths.raw} (run `wellled demo` for demo data)")
@@ -415,21 +417,22 @@ def quarantine_frame(violations: list[checks.Violation]) -> pd.DataFrame:
     )
 
 
-def main(args: argparse.Namespace) -> int:
-    paths = Paths.from_options(args.data, args.reports)
-    try:
-        today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
-    except ValueError:
-        raise UsageError(f"--today {args.today!r} is not a date written YYYY-MM-DD") from None
+def run(paths: Paths, *, today: dt.date | None = None, strict: bool = False) -> CheckResult:
+    """Check ``paths.raw``, write ``clean/`` if nothing blocks, and always the data-quality report and log.
+
+    A rejected file (or, with ``strict``, any flag) is a DataError after the report is written; ``clean/`` then
+    keeps what it had.
+    """
+    today = today or dt.date.today()
     log = RunLog(paths, "check")
     with store.locked(paths):
-        result = run(paths, today)
+        result = validate(paths, today)
         quarantine = quarantine_frame(result.violations)
         for outcome in result.files:
             log.file(outcome)
         for flag in result.flags:
             log.line(f"flag {flag.kind}: {flag.file}: {flag.message}")
-        blocked = result.blocking or (args.strict and result.flags)
+        blocked = bool(result.blocking or (strict and result.flags))
         if not blocked:
             started = time.perf_counter()
             manifest = {
@@ -458,7 +461,7 @@ def main(args: argparse.Namespace) -> int:
         reason = "a file was rejected" if result.blocking else "import flags raised and --strict is on"
         log.line(f"check failed: {reason}; {paths.clean} keeps what it had before")
         log.close()
-        return 1
+        raise DataError(f"check failed: {reason}; {paths.clean} keeps what it had before")
     log.line(f"clean data written to {paths.clean} ({len(quarantine)} quarantine entries)")
     log.close()
-    return 0
+    return result

@@ -5,58 +5,38 @@ Public API:
 - :func:`build_summary` ``(clean, home_id, period=None, framework="cqc-kloe-2017", params=None)
   -> dict``: the summary described by ``docs/summary-schema.json`` (period default: the home's latest quarter
   with responses or audits).
-- :func:`home_periods` ``(clean, home_id) -> list[str]``: the quarters with data for a home, oldest first.
+- :func:`summarise` ``(paths, home_id, *, period, framework, params) -> dict``: the same, read from disk.
 - :func:`to_json` ``(summary) -> str``: the JSON text printed by ``wellled summary`` and saved as summary.json.
-- :func:`main` ``(args) -> int``: the ``wellled summary`` command.
 
 Ratings in the summary are indicative: only CQC rates a service.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import sys
 
 import pandas as pd
 
-from wellled.actions import GROUPS, action_status, action_summary, action_table, repeat_findings, response_rates
-from wellled.analysis import AnalysisParams, group_figures, scored_answers, theme_figures
-from wellled.comments import comment_table
-from wellled.config import Paths
-from wellled.errors import UsageError
-from wellled.framework import DEFAULT_FRAMEWORK, Framework, load_framework
-from wellled.loader import CleanData, load_clean
+from wellled.analysis.actions import (
+    GROUPS,
+    action_status,
+    action_summary,
+    action_table,
+    repeat_findings,
+    response_rates,
+)
+from wellled.analysis.clean_data import CleanData, load_clean
+from wellled.analysis.comments import comment_table
+from wellled.analysis.framework import DEFAULT_FRAMEWORK, Framework, load_framework
+from wellled.analysis.ratings import overall_rating
+from wellled.analysis.scope import resolve_home, resolve_period
+from wellled.analysis.themes import AnalysisParams, group_figures, scored_answers, theme_figures
+from wellled.paths import Paths
 from wellled.periods import parse_period, period_bounds, period_range
-from wellled.ratings import overall_rating
 
 SCHEMA_VERSION = 1
 NOTICE = "Indicative ratings from the provider's own survey and audit data. Only CQC rates a service."
-
-
-def home_periods(clean: CleanData, home_id: str) -> list[str]:
-    """Quarters in which a home has any questionnaire or audit, oldest first."""
-    periods = pd.concat([
-        clean.responses.loc[clean.responses["home_id"] == home_id, "period"],
-        clean.audits.loc[clean.audits["home_id"] == home_id, "period"],
-    ]).dropna().astype(str)
-    return sorted(set(periods), key=parse_period)
-
-
-def _resolve(clean: CleanData, home_id: str, period: str | None) -> tuple[str, str]:
-    homes = clean.homes["home_id"].astype(str).tolist()
-    if home_id not in homes:
-        raise UsageError(f"unknown home {home_id!r}; known homes: {', '.join(sorted(homes)) or 'none'}")
-    periods = home_periods(clean, home_id)
-    if not periods:
-        raise UsageError(f"home {home_id!r} has no questionnaires or audits in the clean data")
-    if period is None:
-        return home_id, periods[-1]
-    parse_period(period)
-    if period not in periods:
-        raise UsageError(f"no data for {home_id} in {period}; quarters with data: {', '.join(periods)}")
-    return home_id, period
 
 
 def _num(value, digits: int = 1):
@@ -167,7 +147,8 @@ def build_summary(
     """
     params = params or AnalysisParams()
     framework = framework if isinstance(framework, Framework) else load_framework(framework)
-    home_id, period = _resolve(clean, home_id, period)
+    home_id = resolve_home(clean, home_id)
+    period = resolve_period(clean, home_id, period)
     home = clean.homes.loc[clean.homes["home_id"] == home_id].iloc[0]
     if figures is None:
         figures = theme_figures(clean, framework, params)
@@ -236,12 +217,10 @@ def to_json(summary: dict) -> str:
     return json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
 
 
-def main(args: argparse.Namespace) -> int:
-    """Print the summary of ``args.home`` as JSON on standard output."""
-    framework = load_framework(args.framework)
-    params = AnalysisParams(min_respondents=args.min_respondents)
-    clean = load_clean(Paths.from_options(args.data))
-    summary = build_summary(clean, args.home, args.period, framework, params)
-    sys.stdout.write(to_json(summary))
-    sys.stdout.flush()
-    return 0
+def summarise(
+    paths: Paths, home_id: str, *, period: str | None = None, framework: str = DEFAULT_FRAMEWORK,
+    params: AnalysisParams | None = None,
+) -> dict:
+    """The summary of one home from ``paths.clean``: what ``wellled summary`` prints."""
+    chosen = load_framework(framework)  # a bad framework is bad usage, whatever the data
+    return build_summary(load_clean(paths), home_id, period, chosen, params)

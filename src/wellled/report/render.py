@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wellled.config import PACKAGE_DIR, QUARTO_CONFIG
 from wellled.errors import RunError, UsageError
+from wellled.paths import PACKAGE_DIR, QUARTO_CONFIG
 
 FORMATS = ("html", "pdf")
 RENDERERS = ("auto", "quarto", "builtin")
-TEMPLATES = PACKAGE_DIR / "templates"
+TEMPLATES = PACKAGE_DIR / "report" / "templates"
 READER = "ipynb+citations+smart+fenced_divs+bracketed_spans+footnotes+table_captions+definition_lists" \
     "+raw_attribute+header_attributes+link_attributes+implicit_figures+grid_tables+simple_tables"
 TIMEOUT = 600

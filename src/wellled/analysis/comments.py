@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from wellled.framework import Framework
+from wellled.analysis.framework import Framework
 
 EMAIL = re.compile(
     r"[A-Za-z0-9._%+'-]+(?:@| ?[(\[]at[)\]] ?)[A-Za-z0-9-]+(?:(?:\.| ?[(\[]dot[)\]] ?)[A-Za-z0-9-]+)*"
@@ -122,7 +122,7 @@ def _keyword_patterns(framework: Framework) -> tuple[tuple[str, re.Pattern], ...
 def tag_themes(text: str, framework: Framework) -> tuple[str, ...]:
     """Theme ids whose keywords appear in the text, in framework order.
 
-    >>> from wellled.framework import load_framework
+    >>> from wellled.analysis.framework import load_framework
     >>> tag_themes("The manager listens and acts on our feedback", load_framework())
     ('W1', 'W3')
     """

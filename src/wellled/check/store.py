@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from wellled.config import Paths
+from wellled.paths import Paths
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ rows a real import would get wrong.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import shutil
 from dataclasses import dataclass
@@ -18,12 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wellled.config import Paths
+from wellled.check.contract import respondent_groups
 from wellled.errors import UsageError
+from wellled.paths import Paths
 from wellled.periods import last_complete_period, parse_period, period_bounds, period_range
 
 LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree", 5: "Strongly agree"}
-GROUPS = ("staff", "resident", "family", "professional")
+GROUPS = tuple(respondent_groups())
 
 QUESTIONS = [
     (
@@ -504,9 +504,11 @@ def _prepare_raw(paths: Paths, force: bool) -> None:
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
-def main(args: argparse.Namespace) -> int:
-    paths = Paths.from_options(args.data)
-    _prepare_raw(paths, args.force)
-    written = write_demo(paths, args.homes, args.quarters, args.seed, args.end)
-    print(f"demo data: {len(written)} files for {args.homes} fictional homes written to {paths.raw}")
-    return 0
+def run(
+    paths: Paths, *, homes: int = 6, quarters: int = 8, seed: int = 2017, end: str | None = None, force: bool = False
+) -> list[Path]:
+    """``wellled demo``: replace an earlier demo in ``paths.raw`` (or, with ``force``, any data) with a new one."""
+    _prepare_raw(paths, force)
+    written = write_demo(paths, homes, quarters, seed, end)
+    print(f"demo data: {len(written)} files for {homes} fictional homes written to {paths.raw}")
+    return written

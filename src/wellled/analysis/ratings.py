@@ -39,6 +39,20 @@ class RatingThresholds:
             )
 
 
+def rating_bands(thresholds: RatingThresholds = RatingThresholds()) -> tuple[tuple[float, float, str], ...]:
+    """(low, high, rating) for each band of the score scale, lowest first: what charts shade.
+
+    >>> rating_bands()[0]
+    (0.0, 60.0, 'Inadequate')
+    """
+    return (
+        (0.0, thresholds.requires_improvement_pct, INADEQUATE),
+        (thresholds.requires_improvement_pct, thresholds.good_pct, REQUIRES_IMPROVEMENT),
+        (thresholds.good_pct, thresholds.outstanding_pct, GOOD),
+        (thresholds.outstanding_pct, 100.0, OUTSTANDING),
+    )
+
+
 def rate_score(score: float | None, thresholds: RatingThresholds = RatingThresholds()) -> str:
     """The rating of a score, compared after rounding to one decimal place as the report shows it.
 

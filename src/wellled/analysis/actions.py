@@ -17,10 +17,11 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from wellled.framework import Framework, assign_themes
+from wellled.analysis.framework import Framework, assign_themes
+from wellled.check.contract import respondent_groups
 from wellled.periods import period_bounds
 
-GROUPS = ("staff", "resident", "family", "professional")
+GROUPS = tuple(respondent_groups())
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 ACTION_COLUMNS = ["home_id", "audit_id", "item_id", "item", "kloe", "theme_id", "result", "action", "action_owner",
                   "priority", "raised_on", "due_on", "closed_on"]

@@ -21,7 +21,7 @@ def _shipped(installed: str, source: str) -> Path:
 
 EXPECTATIONS_DIR = _shipped("_expectations", "expectations")
 NOTEBOOKS_DIR = _shipped("_notebooks", "notebooks")
-FRAMEWORKS_DIR = PACKAGE_DIR / "frameworks"
+FRAMEWORKS_DIR = PACKAGE_DIR / "analysis" / "frameworks"
 HOME_REPORT_NOTEBOOK = NOTEBOOKS_DIR / "home-report.ipynb"
 METHODOLOGY_FILE = _shipped("_docs", "docs") / "methodology.md"
 # Quarto project settings, which the built-in renderer honours too: in the wheel, or at the checkout's top.

@@ -1,0 +1,351 @@
+"""Report charts with matplotlib: colour-blind-safe (Okabe-Ito), legible at A4, one message per chart.
+
+Each ``*_chart`` function takes plain data (a summary dict or a frame) and returns a :class:`Chart`: the
+figure, and a caption that states what the figure shows in words (its text alternative). :func:`place` saves
+it as SVG beside the notebook and returns Markdown for a captioned figure, so HTML and PDF both carry the
+caption. No chart is drawn for a suppressed figure.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+import matplotlib
+from IPython.display import Markdown
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from wellled.analysis.ratings import RatingThresholds, rating_bands
+from wellled.report import present
+from wellled.report.present import pct as _pct
+
+BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#8C8C8C",
+)
+GROUP_COLOURS = {"staff": BLUE, "resident": ORANGE, "family": GREEN, "professional": PURPLE, "all": "#333333"}
+RATING_BANDS = rating_bands(RatingThresholds())
+WIDTH_IN = 6.3  # the text width of an A4 page with 2 cm margins
+FIGURES_DIR = Path("figures")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+STYLE = {
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.fonttype": "path",
+    "figure.dpi": 100,
+    "svg.hashsalt": "wellled",
+}
+
+
+def styled(draw: Callable[P, R]) -> Callable[P, R]:
+    """Draw inside the report style, leaving matplotlib's global settings as they were."""
+
+    @functools.wraps(draw)
+    def inside_style(*args: P.args, **kwargs: P.kwargs) -> R:
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+
+    return inside_style
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    figure: Figure
+    caption: str
+
+
+def points(moved: float) -> str:
+    """'3 points higher', '1 point lower', 'no different'.
+
+    >>> points(-1.2), points(0.2), points(3.4)
+    ('1 point lower', 'no different', '3 points higher')
+    """
+    size = round(abs(moved))
+    if size == 0:
+        return "no different"
+    return f"{size} point{'s' if size > 1 else ''} {'higher' if moved > 0 else 'lower'}"
+
+
+def change_phrase(change: dict | None, compared_with: str = "last quarter") -> str | None:
+    """How percent positive moved, and whether that is more than chance; None without a comparison.
+
+    >>> change_phrase({"change_pct_points": -6.2, "significant": True}, "in 2026-Q2")
+    '6 points lower than in 2026-Q2, a real change (p < 0.05)'
+    """
+    moved = (change or {}).get("change_pct_points")
+    if moved is None:
+        return None
+    verdict = "a real change (p < 0.05)" if change.get("significant") else "within chance variation"
+    return f"{points(moved)} than {compared_with}, {verdict}"
+
+
+def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
+    """Save the chart as SVG under ``folder`` and return a captioned Markdown figure for it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9-]+", "-", chart.name.lower()).strip("-")
+    path = folder / f"{slug}.svg"
+    copy = 1
+    while path.exists():  # two names that slug alike (non-Latin labels, ids differing in case) stay apart
+        copy += 1
+        path = folder / f"{slug}-{copy}.svg"
+    with matplotlib.rc_context(STYLE):
+        chart.figure.savefig(path, format="svg", metadata={"Date": None})
+    return Markdown(f"![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug}}}\n")
+
+
+def literal(text: str) -> str:
+    r"""Text from data as matplotlib shows it literally: ``$`` would otherwise start mathtext.
+
+    >>> literal("Improve $x^2$")
+    'Improve \\$x^2\\$'
+    """
+    return text.replace("$", r"\$")
+
+
+def _wrap(labels: list[str], width: int = 24) -> tuple[list[str], float]:
+    """Labels wrapped to ``width`` characters, and the left margin (inches) the longest line needs at 8 pt."""
+    wrapped = [textwrap.fill(literal(label), width) for label in labels]
+    longest = max((len(line) for label in wrapped for line in label.splitlines()), default=0)
+    return wrapped, max(1.0, 0.2 + 0.068 * longest)
+
+
+def _figure(height_in: float, left_in: float = 1.0) -> tuple[Figure, Axes]:
+    """A text-width figure with fixed margins (in inches), so every chart lines up and is drawn only once.
+
+    Figures are built without pyplot: no global state, so charts can be drawn in parallel runs.
+    """
+    fig = Figure(figsize=(WIDTH_IN, height_in))
+    ax = fig.add_subplot()
+    fig.subplots_adjust(
+        left=left_in / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, bottom=0.5 / height_in, top=1 - 0.12 / height_in
+    )
+    return fig, ax
+
+
+def _rating_bands(ax, vertical: bool = False) -> None:
+    shades = ("#fbe3d6", "#fdf1d6", "#e3f1e7", "#d9ecf7")
+    for (low, high, _), shade in zip(RATING_BANDS, shades, strict=True):
+        (ax.axhspan if vertical else ax.axvspan)(low, high, color=shade, zorder=0, lw=0)
+
+
+@styled
+def themes_chart(summary: dict) -> Chart:
+    """Each theme's score against the indicative rating bands."""
+    themes = summary["themes"]
+    labels, left_in = _wrap([t["label"] for t in themes][::-1])
+    fig, ax = _figure(0.42 * len(themes) * (1.35 if any("\n" in label for label in labels) else 1) + 0.9, left_in)
+    _rating_bands(ax)
+    scores = [t["score"] for t in themes][::-1]
+    for y, score in enumerate(scores):
+        if score is not None:
+            ax.plot([0, score], [y, y], color=GREY, lw=1, zorder=1)
+            ax.plot(score, y, "o", color=BLUE, ms=7, zorder=2)
+            ax.annotate(f"{score:.1f}", (score, y), xytext=(6, 0), textcoords="offset points", va="center")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Theme score (0-100)")
+    for low, high, name in RATING_BANDS:
+        ax.text(
+            (low + high) / 2,
+            len(labels) - 0.35,
+            name.replace("Requires ", "Requires\n"),
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
+            color="#444",
+            linespacing=0.9,
+        )
+    ax.set_ylim(-0.6, len(labels) + 0.3)
+    rated = [t for t in themes if t["score"] is not None]
+    best = max(rated, key=lambda t: t["score"]) if rated else None
+    worst = min(rated, key=lambda t: t["score"]) if rated else None
+    caption = (
+        f"Theme scores for {summary['period']}: strongest {best['label']} ({best['score']:.1f}), weakest "
+        f"{worst['label']} ({worst['score']:.1f}). Shaded bands show the indicative rating thresholds."
+        if best
+        else "No theme has enough evidence for a score this quarter."
+    )
+    return Chart(f"themes-{summary['home_id']}", fig, caption)
+
+
+@styled
+def groups_chart(theme: dict, home_id: str) -> Chart | None:
+    """Percent positive by respondent group with 95 % intervals; suppressed groups are not drawn."""
+    survey = theme["survey"]
+    shown = [g for g in survey["by_group"] if not g["suppressed"] and g["positive_pct"] is not None]
+    if survey["suppressed"] or survey["positive_pct"] is None or not shown:
+        return None
+    rows = [
+        *shown,
+        {
+            "respondent_group": "all",
+            "positive_pct": survey["positive_pct"],
+            "ci95": survey["ci95"],
+            "respondents": survey["respondents"],
+        },
+    ]
+    fig, ax = _figure(0.36 * len(rows) + 0.8)
+    for y, row in enumerate(reversed(rows)):
+        low, high = row["ci95"]
+        colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
+        ax.barh(y, row["positive_pct"], color=colour, alpha=0.85, height=0.6)
+        ax.errorbar(
+            row["positive_pct"],
+            y,
+            xerr=[[row["positive_pct"] - low], [high - row["positive_pct"]]],
+            fmt="none",
+            ecolor="#222",
+            capsize=3,
+            lw=1,
+        )
+        ax.annotate(
+            f"{row['positive_pct']:.0f}%  (n={row['respondents']})",
+            (high, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(range(len(rows)), [r["respondent_group"].capitalize() for r in reversed(rows)])
+    ax.set_xlim(0, 115)
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_xlabel("Positive answers (%), with 95% interval")
+    hidden = [g["respondent_group"] for g in survey["by_group"] if g["suppressed"]]
+    lowest = min(shown, key=lambda g: g["positive_pct"])
+    caption = (
+        f"{theme['label']}: {_pct(survey['positive_pct'])} of answers positive overall; lowest among "
+        f"{lowest['respondent_group']} respondents ({_pct(lowest['positive_pct'])})."
+        + (f" Not shown, to protect small groups: {', '.join(hidden)}." if hidden else "")
+    )
+    return Chart(f"groups-{home_id}-{theme['id']}", fig, caption)
+
+
+@styled
+def trend_chart(theme: dict, home_id: str) -> Chart | None:
+    """Percent positive (with interval) and audit compliance over up to eight quarters."""
+    trend = theme["trend"]
+    survey_points = [(i, t) for i, t in enumerate(trend) if not t["suppressed"] and t["positive_pct"] is not None]
+    audit_points = [(i, t) for i, t in enumerate(trend) if t.get("compliance_pct") is not None]
+    if len(survey_points) + len(audit_points) < 2:
+        return None
+    fig, ax = _figure(2.3)
+    _rating_bands(ax, vertical=True)
+    if survey_points:
+        xs = [i for i, _ in survey_points]
+        ax.fill_between(
+            xs,
+            [t["ci95"][0] for _, t in survey_points],
+            [t["ci95"][1] for _, t in survey_points],
+            color=BLUE,
+            alpha=0.15,
+            lw=0,
+        )
+        ax.plot(xs, [t["positive_pct"] for _, t in survey_points], "-o", color=BLUE, ms=4, label="Survey: % positive")
+    if audit_points:
+        ax.plot(
+            [i for i, _ in audit_points],
+            [t["compliance_pct"] for _, t in audit_points],
+            "--s",
+            color=VERMILLION,
+            ms=4,
+            label="Audit: % compliance",
+        )
+    ax.set_xticks(range(len(trend)), [t["period"] for t in trend])
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("%")
+    ax.legend(loc="lower left", frameon=False, ncols=2)
+    movement = change_phrase(theme.get("change")) or "no comparison with last quarter"
+    caption = f"{theme['label']} over {len(trend)} quarters: {movement}."
+    return Chart(f"trend-{home_id}-{theme['id']}", fig, caption)
+
+
+@styled
+def funnel_chart(limits, homes, home_id: str, theme_id: str, theme_label: str, position: str | None) -> Chart | None:
+    """Funnel plot: every home's percent positive against its number of answers, with 95 % and 99.8 % limits.
+
+    ``limits`` has columns ``valid``, ``lower95_pct``, ``upper95_pct``, ``lower998_pct``, ``upper998_pct`` and
+    ``group_positive_pct``; ``homes`` has ``home_id``, ``valid``, ``positive_pct`` for unsuppressed homes.
+    """
+    if limits is None or homes is None or len(homes) < 2 or home_id not in set(homes["home_id"]):
+        return None
+    limits = limits[limits["valid"] >= max(5.0, float(homes["valid"].min()) / 2)]
+    fig, ax = _figure(2.8)
+    ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")
+    ax.plot(limits["valid"], limits["lower998_pct"], color=GREY, lw=1, ls="--")
+    ax.plot(limits["valid"], limits["upper95_pct"], color=GREY, lw=1, ls=":", label="95% limits")
+    ax.plot(limits["valid"], limits["lower95_pct"], color=GREY, lw=1, ls=":")
+    centre = float(limits["group_positive_pct"].iloc[0])
+    ax.axhline(centre, color="#555", lw=0.8)
+    others = homes[homes["home_id"] != home_id]
+    this = homes[homes["home_id"] == home_id]
+    ax.scatter(others["valid"], others["positive_pct"], s=18, color=SKY, edgecolor="white", lw=0.5, label="Other homes")
+    ax.scatter(
+        this["valid"],
+        this["positive_pct"],
+        s=60,
+        color=VERMILLION,
+        edgecolor="black",
+        lw=0.6,
+        zorder=3,
+        label="This home",
+    )
+    ax.set_xlabel("Valid answers (denominator)")
+    ax.set_ylabel("Positive answers (%)")
+    low = max(0.0, math.floor(min(limits["lower998_pct"].min(), homes["positive_pct"].min()) / 10) * 10)
+    ax.set_ylim(low, 100)
+    ax.legend(loc="lower right", frameon=False, ncols=2, fontsize=7)
+    words = {
+        "above": "above the upper 99.8% limit: better than chance alone would explain",
+        "below": "below the lower 99.8% limit: worse than chance alone would explain",
+        "within": "within the limits: not distinguishable from the provider average",
+    }
+    caption = (
+        f"{theme_label}: this home sits {words.get(position or '', 'on the chart')}, against a provider "
+        f"average of {centre:.0f}% positive."
+    )
+    return Chart(f"funnel-{home_id}-{theme_id}", fig, caption)
+
+
+@styled
+def response_rates_chart(rates: dict[str, dict], home_id: str) -> Chart | None:
+    """Response rate by respondent group where a denominator exists (staff headcount, residents or beds)."""
+    shown = [(group, r) for group, r in rates.items() if r.get("rate_pct") is not None and not r.get("suppressed")]
+    if not shown:
+        return None
+    fig, ax = _figure(0.4 * len(shown) + 0.8)
+    for y, (group, row) in enumerate(reversed(shown)):
+        ax.barh(y, row["rate_pct"], color=GROUP_COLOURS.get(group, GREY), height=0.6)
+        ax.annotate(
+            f"{row['rate_pct']:.0f}%  ({row['responses']} of {row['eligible']})",
+            (row["rate_pct"], y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(range(len(shown)), [group.capitalize() for group, _ in reversed(shown)])
+    ax.set_xlim(0, 110)
+    ax.set_xlabel("Response rate (%)")
+    parts = ", ".join(f"{group} {r['rate_pct']:.0f}%" for group, r in shown)
+    return Chart(f"response-rates-{home_id}", fig, f"Response rates this quarter: {parts}.")

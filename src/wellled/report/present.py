@@ -1,0 +1,169 @@
+"""Helpers a report notebook uses to put data into Markdown safely.
+
+Everything that comes from data (home names, comments, action text) goes through :func:`text`, :func:`md` or
+:func:`table`, so that HTML tags, Markdown, typst markup, ``$maths$`` and ``@references`` in the data show
+literally in the rendered HTML and PDF. The notebook's own Markdown (the template) stays Markdown.
+
+>>> print(text("<b>x</b> $x$ @ref #set"))
+\\<b\\>x\\<\\/b\\> \\$x\\$ \\@ref \\#set
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+__all__ = ["md", "pct", "table", "text"]
+
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACE = re.compile(r"\s+")
+_LONG_WORD = re.compile(r"\S{31,}")  # in a table cell, may break every 20 characters, or it overflows the page
+MISSING = "–"
+
+
+def pct(value: float | None) -> str:
+    """A percentage as a report shows it: whole points, or a dash when missing.
+
+    >>> pct(56.5), pct(None)
+    ('56%', '–')
+    """
+    return MISSING if value is None else f"{value:.0f}%"
+
+
+def _is_missing(value: Any) -> bool:
+    """None, NaN, pd.NA or NaT (a scalar; containers are never missing)."""
+    if value is None:
+        return True
+    missing = pd.isna(value)
+    return isinstance(missing, bool | np.bool_) and bool(missing)
+
+
+def text(value: Any) -> str:
+    """``value`` as Markdown text that renders literally, on one line; None and NaN become ''.
+
+    Every ASCII punctuation character is backslash-escaped (pandoc reads ``\\x`` as a literal ``x``), line
+    breaks and runs of spaces become one space, and control characters are dropped.
+
+    >>> text("Tea & cake: 5* [sic]")
+    'Tea \\\\& cake\\\\: 5\\\\* \\\\[sic\\\\]'
+    >>> text(None)
+    ''
+    """
+    if _is_missing(value):
+        return ""
+    flat = _SPACE.sub(" ", _CONTROL.sub("", str(value))).strip()
+    return _PUNCTUATION.sub(r"\\\1", flat)
+
+
+class _EscapingFormatter(string.Formatter):
+    """str.format that escapes each replacement field after formatting it."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return text(format(value, format_spec) if not _is_missing(value) else value)
+
+
+def md(template: str, /, *args: Any, **values: Any) -> Markdown:
+    """Markdown from a trusted template whose ``{fields}`` are filled with escaped data.
+
+    >>> md("**{home}** scored {score:.0%}", home="Oak <House>", score=0.8).data
+    '**Oak \\\\<House\\\\>** scored 80\\\\%'
+    """
+    return Markdown(_EscapingFormatter().format(template, *args, **values))
+
+
+def _cell(value: Any, formatter: Callable[[Any], str] | str | None) -> str:
+    if _is_missing(value):
+        return MISSING
+    if callable(formatter):
+        shown = formatter(value)
+    elif formatter is not None:
+        shown = format(value, formatter)
+    elif isinstance(value, bool):
+        shown = "Yes" if value else "No"
+    elif isinstance(value, int):
+        shown = f"{value:,}"
+    elif isinstance(value, float):
+        shown = f"{value:,.1f}"
+    else:
+        shown = str(value)
+    breakable = _LONG_WORD.sub(lambda word: "\u200b".join(textwrap.wrap(word.group(0), 20)), str(shown))
+    return text(breakable) or MISSING
+
+
+def _is_number_column(values: Sequence[Any]) -> bool:
+    present = [v for v in values if not _is_missing(v)]
+    return bool(present) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in present
+    )
+
+
+LINE_BUDGET = 84  # characters of 9 pt table text across an A4 text width, cell padding included
+
+
+def _widths(columns: list[list[str]], max_width: int) -> list[int]:
+    """Relative column widths for a pipe table.
+
+    Each column wants its longest cell (up to ``max_width``) and needs at least its longest word, since a date or
+    a priority cannot wrap. When the wants exceed a line, only the columns that can wrap give way.
+    """
+    plain = [[cell.replace("\\", "") for cell in column] for column in columns]
+    need = [max(3, min(25, max((len(w) for c in column for w in c.split()), default=0))) + 2 for column in plain]
+    want = [
+        max(n, min(max_width, max((len(c) for c in column), default=0)) + 2)
+        for n, column in zip(need, plain, strict=True)
+    ]
+    excess = sum(want) - LINE_BUDGET
+    give = [w - n for w, n in zip(want, need, strict=True)]
+    if excess > 0 and sum(give):
+        share = min(1.0, excess / sum(give))
+        want = [w - int(g * share) for w, g in zip(want, give, strict=True)]
+    return want
+
+
+def table(
+    frame: Any,
+    caption: str | None = None,
+    *,
+    label: str | None = None,
+    index: bool = False,
+    formats: Mapping[str, Callable[[Any], str] | str] | None = None,
+    max_width: int = 40,
+) -> Markdown:
+    """A DataFrame as a Markdown pipe table whose header and cell text are escaped.
+
+    It renders as a real table in HTML and PDF (header repeated when it runs over a page break). Numbers are
+    right-aligned; ``formats`` maps a column to a format spec (``".0%"``) or a function; missing values show as
+    a dash. ``caption`` is data too (escaped); ``label`` (``tbl-...``) lets Markdown refer to it as ``@tbl-...``.
+
+    >>> import pandas as pd
+    >>> print(table(pd.DataFrame({"home": ["A|B"], "score": [0.5]}), formats={"score": ".0%"}).data)
+    | home | score |
+    |:-------|--------:|
+    | A\\|B | 50\\% |
+    """
+    data = frame.reset_index() if index else frame
+    formats = dict(formats or {})
+    columns = [str(name) for name in data.columns]
+    cells = [
+        [_cell(value, formats.get(name)) for value in data[column].tolist()]
+        for name, column in zip(columns, data.columns, strict=True)
+    ]
+    numeric = [_is_number_column(data[column].tolist()) for column in data.columns]
+    header = [text(name) or " " for name in columns]
+    widths = _widths([[header[i], *cells[i]] for i in range(len(columns))], max_width)
+    rule = [("-" * (w + 1) + ":") if num else (":" + "-" * (w + 1)) for w, num in zip(widths, numeric, strict=True)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in zip(*cells, strict=True)] if cells else []
+    if caption or label:
+        attribute = f" {{#{label}}}" if label else ""
+        lines += ["", f": {text(caption or '')}{attribute}"]
+    return Markdown("\n".join(lines))
