@@ -82,19 +82,35 @@ def main() -> int:
             data = Path(folder) / name.replace(" ", "-").replace("%", "")
             survey = make_data(data, bad_share)
             if name == "clean":
-                floor_code = (f"import pandas as pd; pd.read_csv({str(survey)!r}, dtype=str, keep_default_na=False)"
-                              f".to_parquet({str(Path(folder) / 'floor.parquet')!r})")
+                floor_code = (
+                    f"import pandas as pd; pd.read_csv({str(survey)!r}, dtype=str, keep_default_na=False)"
+                    f".to_parquet({str(Path(folder) / 'floor.parquet')!r})"
+                )
                 results["floor"] = timed([sys.executable, "-c", floor_code])
-            results[name] = timed([sys.executable, "-m", "wellled.cli", "check", "--data", str(data), "--reports",
-                                   str(data / "reports"), "--today", TODAY])
+            results[name] = timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "wellled.cli",
+                    "check",
+                    "--data",
+                    str(data),
+                    "--reports",
+                    str(data / "reports"),
+                    "--today",
+                    TODAY,
+                ]
+            )
     floor = results["floor"]
     print(f"input: {QUESTIONNAIRES:,} questionnaires x {QUESTIONS} questions = {QUESTIONNAIRES * QUESTIONS:,} answers")
     print(f"floor (pandas read_csv + to_parquet): {floor[0]:6.2f} s wall, {floor[1]:7.0f} MiB peak")
     met = True
     for name in ("clean", "10% bad rows"):
         wall, memory, code = results[name]
-        print(f"wellled check, {name:13s}:       {wall:6.2f} s wall, {memory:7.0f} MiB peak, exit {code}, "
-              f"{wall / floor[0]:.1f}x the floor")
+        print(
+            f"wellled check, {name:13s}:       {wall:6.2f} s wall, {memory:7.0f} MiB peak, exit {code}, "
+            f"{wall / floor[0]:.1f}x the floor"
+        )
         met = met and code == 0 and wall < 15 and memory < 2048
     print(f"target (< 15 s, < 2 GiB): {'met' if met else 'MISSED'}")
     return 0 if met else 1

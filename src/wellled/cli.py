@@ -32,8 +32,7 @@ def _paths(args: argparse.Namespace) -> Paths:
 def _demo(args: argparse.Namespace) -> None:
     from wellled.demo import generate
 
-    generate.run(_paths(args), homes=args.homes, quarters=args.quarters, seed=args.seed, end=args.end,
-                 force=args.force)
+    generate.run(_paths(args), homes=args.homes, quarters=args.quarters, seed=args.seed, end=args.end, force=args.force)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -60,8 +59,13 @@ def _summary(args: argparse.Namespace) -> None:
     from wellled.analysis.summary import summarise, to_json
     from wellled.analysis.themes import AnalysisParams
 
-    summary = summarise(_paths(args), args.home, period=args.period, framework=args.framework,
-                        params=AnalysisParams(min_respondents=args.min_respondents))
+    summary = summarise(
+        _paths(args),
+        args.home,
+        period=args.period,
+        framework=args.framework,
+        params=AnalysisParams(min_respondents=args.min_respondents),
+    )
     sys.stdout.write(to_json(summary))
     sys.stdout.flush()
 
@@ -70,15 +74,19 @@ def _report_options(args: argparse.Namespace):
     from wellled.report.stage import ReportOptions
 
     notebook = {"notebook": Path(args.notebook)} if args.notebook else {}
-    return ReportOptions(formats=args.format, renderer=args.renderer, min_respondents=args.min_respondents,
-                         check_if_changed=args.check_if_changed, **notebook)
+    return ReportOptions(
+        formats=args.format,
+        renderer=args.renderer,
+        min_respondents=args.min_respondents,
+        check_if_changed=args.check_if_changed,
+        **notebook,
+    )
 
 
 def _report(args: argparse.Namespace) -> None:
     from wellled.report import stage
 
-    stage.run_home(_paths(args), args.home, period=args.period, framework=args.framework,
-                   options=_report_options(args))
+    stage.run_home(_paths(args), args.home, period=args.period, framework=args.framework, options=_report_options(args))
 
 
 def _reports(args: argparse.Namespace) -> None:
@@ -95,7 +103,9 @@ def _add_paths(parser: argparse.ArgumentParser, reports: bool = True) -> None:
 
 def _add_min_respondents(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--min-respondents", type=int, default=5,
+        "--min-respondents",
+        type=int,
+        default=5,
         help="suppress figures from fewer questionnaires than this (default 5)",
     )
 
@@ -107,11 +117,14 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="html,pdf", help="html, pdf or html,pdf (default)")
     _add_min_respondents(parser)
     parser.add_argument(
-        "--renderer", default="auto", choices=("auto", "quarto", "builtin"),
+        "--renderer",
+        default="auto",
+        choices=("auto", "quarto", "builtin"),
         help="quarto if it is on PATH (auto, the default), else the built-in pandoc + typst",
     )
     parser.add_argument(
-        "--check-if-changed", action="store_true",
+        "--check-if-changed",
+        action="store_true",
         help="run `wellled check` first if DATA/raw changed since the last check",
     )
     parser.add_argument("--notebook", help=argparse.SUPPRESS)
@@ -146,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("home", metavar="HOME", help="home id, e.g. oak-house")
     summary.add_argument("--period", help="quarter YYYY-Qn (default: the home's latest quarter with data)")
     summary.add_argument(
-        "--framework", default="cqc-kloe-2017",
+        "--framework",
+        default="cqc-kloe-2017",
         help="cqc-kloe-2017 (default), cqc-saf-2024, or the path to a framework file",
     )
     _add_min_respondents(summary)
@@ -190,8 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         while where and where.tb_next:
             where = where.tb_next
         origin = f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else ""
-        print(f"wellled: internal error{origin}: {type(error).__name__}: {error} "
-              "(please report it; WELLLED_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(
+            f"wellled: internal error{origin}: {type(error).__name__}: {error} "
+            "(please report it; WELLLED_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -23,8 +23,21 @@ from wellled.periods import period_bounds
 
 GROUPS = tuple(respondent_groups())
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-ACTION_COLUMNS = ["home_id", "audit_id", "item_id", "item", "kloe", "theme_id", "result", "action", "action_owner",
-                  "priority", "raised_on", "due_on", "closed_on"]
+ACTION_COLUMNS = [
+    "home_id",
+    "audit_id",
+    "item_id",
+    "item",
+    "kloe",
+    "theme_id",
+    "result",
+    "action",
+    "action_owner",
+    "priority",
+    "raised_on",
+    "due_on",
+    "closed_on",
+]
 
 
 def action_table(audits: pd.DataFrame, framework: Framework) -> pd.DataFrame:
@@ -56,12 +69,10 @@ def action_status(actions: pd.DataFrame, period: str, as_of: dt.date | None = No
     rows["is_open"] = rows["closed_on"].isna() | (rows["closed_on"] > judged_on)
     rows["is_overdue"] = rows["is_open"] & rows["due_on"].notna() & (rows["due_on"] < judged_on)
     rows["is_due_in_period"] = rows["due_on"].between(start, end).fillna(False).astype(bool)
-    rows["is_closed_on_time"] = rows["is_due_in_period"] & rows["closed_on"].notna() & (
-        rows["closed_on"] <= rows["due_on"]
+    rows["is_closed_on_time"] = (
+        rows["is_due_in_period"] & rows["closed_on"].notna() & (rows["closed_on"] <= rows["due_on"])
     )
-    in_period = (
-        rows["raised_on"].between(start, end) | rows["is_due_in_period"] | rows["closed_on"].between(start, end)
-    )
+    in_period = rows["raised_on"].between(start, end) | rows["is_due_in_period"] | rows["closed_on"].between(start, end)
     rows["is_relevant"] = (rows["is_open"] | in_period.fillna(False)).astype(bool)
     return rows.reset_index(drop=True)
 
@@ -72,9 +83,13 @@ def action_summary(status: pd.DataFrame, home_id: str, period: str) -> dict:
     high = rows["priority"].astype("string").eq("high").fillna(False).astype(bool)
     due = int(rows["is_due_in_period"].sum())
     on_time = int(rows["is_closed_on_time"].sum())
-    listed = rows.loc[rows["is_relevant"]].assign(
-        _rank=lambda f: f["priority"].astype("string").map(PRIORITY_ORDER).fillna(3).astype(int)
-    ).sort_values(["is_overdue", "_rank", "due_on", "audit_id", "item_id"], ascending=[False, True, True, True, True])
+    listed = (
+        rows.loc[rows["is_relevant"]]
+        .assign(_rank=lambda f: f["priority"].astype("string").map(PRIORITY_ORDER).fillna(3).astype(int))
+        .sort_values(
+            ["is_overdue", "_rank", "due_on", "audit_id", "item_id"], ascending=[False, True, True, True, True]
+        )
+    )
     return {
         "as_at": period,
         "open": int(rows["is_open"].sum()),
@@ -126,7 +141,7 @@ def overdue_high_priority_counts(
     is_open = (pairs["raised_on"] <= pairs["_judged_on"]) & (
         pairs["closed_on"].isna() | (pairs["closed_on"] > pairs["_judged_on"])
     )
-    pairs["overdue_high_priority"] = (is_open & pairs["due_on"].notna() & (pairs["due_on"] < pairs["_judged_on"]))
+    pairs["overdue_high_priority"] = is_open & pairs["due_on"].notna() & (pairs["due_on"] < pairs["_judged_on"])
     return (
         pairs.groupby(["home_id", "period", "theme_id"], observed=True)["overdue_high_priority"]
         .sum()
@@ -142,8 +157,7 @@ def repeat_findings(audits: pd.DataFrame, framework: Framework, home_id: str, pe
     """
     start, end = (pd.Timestamp(day) for day in period_bounds(period))
     rows = audits.loc[(audits["home_id"] == home_id) & (audits["audit_date"] <= end)].copy()
-    columns = ["item_id", "item", "kloe", "theme_id", "last_not_met_on", "previous_not_met_on",
-               "consecutive_not_met"]
+    columns = ["item_id", "item", "kloe", "theme_id", "last_not_met_on", "previous_not_met_on", "consecutive_not_met"]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     rows["theme_id"] = assign_themes(rows, framework, "item_id")
@@ -158,19 +172,26 @@ def repeat_findings(audits: pd.DataFrame, framework: Framework, home_id: str, pe
         rows["audit_date"].between(start, end) & not_met & rows["previous_result"].eq("Not met").fillna(False)
     ]
     latest = repeat.groupby("item_id", sort=True).tail(1).sort_values("item_id")
-    return pd.DataFrame({
-        "item_id": latest["item_id"].to_numpy(),
-        "item": latest["item"].to_numpy(),
-        "kloe": latest["kloe"].to_numpy(),
-        "theme_id": latest["theme_id"].to_numpy(),
-        "last_not_met_on": latest["audit_date"].to_numpy(),
-        "previous_not_met_on": latest["previous_not_met_on"].to_numpy(),
-        "consecutive_not_met": latest["consecutive_not_met"].astype("int64").to_numpy(),
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "item_id": latest["item_id"].to_numpy(),
+            "item": latest["item"].to_numpy(),
+            "kloe": latest["kloe"].to_numpy(),
+            "theme_id": latest["theme_id"].to_numpy(),
+            "last_not_met_on": latest["audit_date"].to_numpy(),
+            "previous_not_met_on": latest["previous_not_met_on"].to_numpy(),
+            "consecutive_not_met": latest["consecutive_not_met"].astype("int64").to_numpy(),
+        },
+        columns=columns,
+    )
 
 
 def response_rates(
-    responses: pd.DataFrame, homes: pd.DataFrame, home_id: str, period: str, min_respondents: int = 5,
+    responses: pd.DataFrame,
+    homes: pd.DataFrame,
+    home_id: str,
+    period: str,
+    min_respondents: int = 5,
     hidden_elsewhere: Iterable[str] = (),
 ) -> dict:
     """Questionnaires per group in the period, and the rate against staff headcount or residents (else beds).
@@ -208,4 +229,3 @@ def response_rates(
         smallest = min(shown, key=lambda g: out[g]["responses"])
         out[smallest].update(responses=None, rate_pct=None, suppressed=True)
     return out
-

@@ -33,9 +33,7 @@ def load_clean(paths: Paths) -> CleanData:
     """Read DATA/clean (under the data folder's shared lock) and DATA/raw/redact-names.txt if present."""
     missing = [name for name in TABLES if not paths.clean_table(name).is_file()]
     if missing:
-        raise DataError(
-            f"no clean {missing[0]} table in {paths.clean}: run `wellled check --data {paths.data}` first"
-        )
+        raise DataError(f"no clean {missing[0]} table in {paths.clean}: run `wellled check --data {paths.data}` first")
     with locked(paths, shared=True):
         frames = {}
         for name in TABLES:

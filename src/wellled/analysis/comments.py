@@ -28,12 +28,8 @@ EMAIL = re.compile(
     re.IGNORECASE,
 )
 NHS_NUMBER = re.compile(r"(?<![\w+])(\d{3})[ .-]?(\d{3})[ .-]?(\d{4})(?!\w)")
-UK_PHONE = re.compile(
-    r"(?<![\w+])(?:\+44[ .-]?(?:\(0\)[ .-]?)?|0044[ .-]?|\(0|0)\d(?:\)?[ .-]?\d){8,9}(?![\w])"
-)
-UK_POSTCODE = re.compile(
-    r"\b(?:[A-Z]{1,2}\d[A-Z\d]?[ -]?\d[ABD-HJLNP-UW-Z]{2}|GIR[ -]?0AA)\b", re.IGNORECASE
-)
+UK_PHONE = re.compile(r"(?<![\w+])(?:\+44[ .-]?(?:\(0\)[ .-]?)?|0044[ .-]?|\(0|0)\d(?:\)?[ .-]?\d){8,9}(?![\w])")
+UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?[ -]?\d[ABD-HJLNP-UW-Z]{2}|GIR[ -]?0AA)\b", re.IGNORECASE)
 REPLACEMENTS = {
     "email": "[email removed]",
     "nhs_number": "[NHS number removed]",
@@ -94,8 +90,9 @@ def redact(text: str, names: Iterable[str] = ()) -> Redaction:
         return pattern.sub(replace, value)
 
     out = substitute(EMAIL, "email", text)
-    out = substitute(NHS_NUMBER, "nhs_number", out,
-                     keep=lambda m: not is_valid_nhs_number(m.group(1) + m.group(2) + m.group(3)))
+    out = substitute(
+        NHS_NUMBER, "nhs_number", out, keep=lambda m: not is_valid_nhs_number(m.group(1) + m.group(2) + m.group(3))
+    )
     out = substitute(UK_PHONE, "phone", out)
     out = substitute(UK_POSTCODE, "postcode", out)
     pattern = _names_pattern(tuple(names))
@@ -144,17 +141,21 @@ def comment_table(
     group_sizes = rows["respondent_group"].value_counts()
     shown_groups = set(group_sizes.index[group_sizes >= min_respondents])
     text = rows["comment"].astype("string").str.strip()
-    rows = rows.assign(_text=text).loc[
-        rows["respondent_group"].isin(shown_groups) & text.fillna("").ne("")
-    ].sort_values(["respondent_group", "submitted_on", "response_id"], kind="stable")
+    rows = (
+        rows.assign(_text=text)
+        .loc[rows["respondent_group"].isin(shown_groups) & text.fillna("").ne("")]
+        .sort_values(["respondent_group", "submitted_on", "response_id"], kind="stable")
+    )
     names = tuple(names)
     records = []
     for group, comment in zip(rows["respondent_group"], rows["_text"], strict=True):
         redaction = redact(str(comment), names)
-        records.append({
-            "respondent_group": str(group),
-            "text": redaction.text,
-            "theme_ids": tag_themes(redaction.text, framework),
-            "removed": tuple(sorted(set(redaction.removed))),
-        })
+        records.append(
+            {
+                "respondent_group": str(group),
+                "text": redaction.text,
+                "theme_ids": tag_themes(redaction.text, framework),
+                "removed": tuple(sorted(set(redaction.removed))),
+            }
+        )
     return pd.DataFrame(records, columns=["respondent_group", "text", "theme_ids", "removed"])

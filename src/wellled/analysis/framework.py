@@ -69,9 +69,7 @@ class Framework:
         for theme in self.themes:
             if theme.id == theme_id:
                 return theme
-        raise UsageError(
-            f"framework {self.id} has no theme {theme_id!r}; its themes are {', '.join(self.theme_ids)}"
-        )
+        raise UsageError(f"framework {self.id} has no theme {theme_id!r}; its themes are {', '.join(self.theme_ids)}")
 
 
 def load_framework(name_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
@@ -133,9 +131,7 @@ def parse_framework(raw: Any) -> Framework:
     if source == "kloe":
         unknown = [theme_id for theme_id in ids if theme_id not in KLOE_IDS]
         if unknown:
-            raise UsageError(
-                f"{where}: theme {unknown[0]!r} is not a key line of enquiry ({', '.join(KLOE_IDS)})"
-            )
+            raise UsageError(f"{where}: theme {unknown[0]!r} is not a key line of enquiry ({', '.join(KLOE_IDS)})")
         if fallback:
             raise UsageError(f"{where}: kloe_fallback applies only when theme_source is quality_statement")
     else:

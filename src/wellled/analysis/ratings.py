@@ -34,8 +34,7 @@ class RatingThresholds:
     def __post_init__(self) -> None:
         if not 0 <= self.requires_improvement_pct < self.good_pct < self.outstanding_pct <= 100:
             raise UsageError(
-                "rating thresholds must rise strictly within 0..100: "
-                "requires improvement < good < outstanding"
+                "rating thresholds must rise strictly within 0..100: requires improvement < good < outstanding"
             )
 
 

@@ -34,10 +34,16 @@ def known_homes(clean: CleanData) -> list[str]:
 
 def home_periods(clean: CleanData, home_id: str) -> list[str]:
     """Quarters in which a home has any questionnaire or audit, oldest first."""
-    periods = pd.concat([
-        clean.responses.loc[clean.responses["home_id"] == home_id, "period"],
-        clean.audits.loc[clean.audits["home_id"] == home_id, "period"],
-    ]).dropna().astype(str)
+    periods = (
+        pd.concat(
+            [
+                clean.responses.loc[clean.responses["home_id"] == home_id, "period"],
+                clean.audits.loc[clean.audits["home_id"] == home_id, "period"],
+            ]
+        )
+        .dropna()
+        .astype(str)
+    )
     return sorted(set(periods), key=parse_period)
 
 

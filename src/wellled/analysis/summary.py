@@ -166,8 +166,7 @@ def build_summary(
         themes.append(_theme(row, theme_groups, trend, framework))
     status = action_status(action_table(clean.audits, framework), period, params.as_of)
     repeats = repeat_findings(clean.audits, framework, home_id, period)
-    comments = comment_table(clean.responses, framework, home_id, period, params.min_respondents,
-                             clean.redact_names)
+    comments = comment_table(clean.responses, framework, home_id, period, params.min_respondents, clean.redact_names)
     start, end = period_bounds(period)
     from wellled import __version__
 
@@ -180,8 +179,12 @@ def build_summary(
         "period": period,
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
-        "framework": {"id": framework.id, "name": framework.name, "text_label": framework.text_label,
-                      "sha256": framework.sha256 or None},
+        "framework": {
+            "id": framework.id,
+            "name": framework.name,
+            "text_label": framework.text_label,
+            "sha256": framework.sha256 or None,
+        },
         "parameters": params.as_dict(),
         "themes": themes,
         "overall_rating": overall_rating([t["rating"] for t in themes], params.insufficient_limit),
@@ -198,14 +201,22 @@ def build_summary(
             for r in repeats.itertuples(index=False)
         ],
         "response_rates": response_rates(
-            clean.responses, clean.homes, home_id, period, params.min_respondents,
+            clean.responses,
+            clean.homes,
+            home_id,
+            period,
+            params.min_respondents,
             hidden_elsewhere={
                 g["respondent_group"] for t in themes for g in t["survey"]["by_group"] if g["suppressed"]
             },
         ),
         "comments": [
-            {"respondent_group": c.respondent_group, "text": c.text, "theme_ids": list(c.theme_ids),
-             "removed": list(c.removed)}
+            {
+                "respondent_group": c.respondent_group,
+                "text": c.text,
+                "theme_ids": list(c.theme_ids),
+                "removed": list(c.removed),
+            }
             for c in comments.itertuples(index=False)
         ],
         "inputs": [{"name": name, "sha256": digest} for name, digest in sorted(clean.input_sha256.items())],
@@ -218,7 +229,11 @@ def to_json(summary: dict) -> str:
 
 
 def summarise(
-    paths: Paths, home_id: str, *, period: str | None = None, framework: str = DEFAULT_FRAMEWORK,
+    paths: Paths,
+    home_id: str,
+    *,
+    period: str | None = None,
+    framework: str = DEFAULT_FRAMEWORK,
     params: AnalysisParams | None = None,
 ) -> dict:
     """The summary of one home from ``paths.clean``: what ``wellled summary`` prints."""

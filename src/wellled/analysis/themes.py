@@ -100,9 +100,14 @@ def scored_answers(answers: pd.DataFrame, questions: pd.DataFrame, framework: Fr
 
 def _counts(scored: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     if scored.empty:
-        return pd.DataFrame({**{key: pd.Series(dtype="str") for key in keys},
-                             "positive": pd.Series(dtype="int64"), "valid": pd.Series(dtype="int64"),
-                             "respondents": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                **{key: pd.Series(dtype="str") for key in keys},
+                "positive": pd.Series(dtype="int64"),
+                "valid": pd.Series(dtype="int64"),
+                "respondents": pd.Series(dtype="int64"),
+            }
+        )
     return (
         scored.groupby(keys, observed=True, sort=True)
         .agg(positive=("is_positive", "sum"), valid=("score", "size"), respondents=("response_id", "nunique"))
@@ -224,8 +229,11 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
         .drop_duplicates()
     )
     themes = pd.DataFrame(
-        {"theme_id": framework.theme_ids, "theme_label": [t.label for t in framework.themes],
-         "theme_order": range(len(framework.themes))}
+        {
+            "theme_id": framework.theme_ids,
+            "theme_label": [t.label for t in framework.themes],
+            "theme_order": range(len(framework.themes)),
+        }
     )
     grid = home_periods.merge(themes, how="cross")
     survey = survey_figures(scored, params)
@@ -255,25 +263,41 @@ def _with_change(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisPa
     raw = _counts(scored, KEYS).rename(columns={"positive": "_positive", "valid": "_valid"})
     out = figures.merge(raw[[*KEYS, "_positive", "_valid"]], on=KEYS, how="left")
     out["previous_period"] = out["period"].map({p: shift_period(p, -1) for p in out["period"].unique()})
-    previous = out[["home_id", "period", "theme_id", "_positive", "_valid", "positive_pct", "suppressed", "score",
-                    "rating"]].rename(columns={"period": "previous_period", "_positive": "_prev_positive",
-                                               "_valid": "_prev_valid", "positive_pct": "previous_positive_pct",
-                                               "suppressed": "_prev_suppressed", "score": "previous_score",
-                                               "rating": "previous_rating"})
+    previous = out[
+        ["home_id", "period", "theme_id", "_positive", "_valid", "positive_pct", "suppressed", "score", "rating"]
+    ].rename(
+        columns={
+            "period": "previous_period",
+            "_positive": "_prev_positive",
+            "_valid": "_prev_valid",
+            "positive_pct": "previous_positive_pct",
+            "suppressed": "_prev_suppressed",
+            "score": "previous_score",
+            "rating": "previous_rating",
+        }
+    )
     out = out.merge(previous, on=["home_id", "previous_period", "theme_id"], how="left")
-    testable = (~out["suppressed"] & out["_prev_suppressed"].eq(False) & out["_valid"].gt(0)
-                & out["_prev_valid"].gt(0)).fillna(False).astype(bool)
+    testable = (
+        (~out["suppressed"] & out["_prev_suppressed"].eq(False) & out["_valid"].gt(0) & out["_prev_valid"].gt(0))
+        .fillna(False)
+        .astype(bool)
+    )
     z, p_value = two_proportion_test(
-        out["_prev_positive"].astype(float).to_numpy(), out["_prev_valid"].astype(float).to_numpy(),
-        out["_positive"].astype(float).to_numpy(), out["_valid"].astype(float).to_numpy(),
+        out["_prev_positive"].astype(float).to_numpy(),
+        out["_prev_valid"].astype(float).to_numpy(),
+        out["_positive"].astype(float).to_numpy(),
+        out["_valid"].astype(float).to_numpy(),
     )
     out["change_pct_points"] = (out["positive_pct"] - out["previous_positive_pct"]).astype("Float64").where(testable)
     out["change_z"] = pd.Series(z, index=out.index, dtype="Float64").where(testable)
     out["change_p_value"] = pd.Series(p_value, index=out.index, dtype="Float64").where(testable)
     significant = (out["change_p_value"] < params.significance_level).fillna(False).astype(bool)
     out["is_significant"] = pd.Series(significant, dtype="boolean").where(testable)
-    direction = np.where(significant & (out["change_pct_points"] > 0).fillna(False), "up",
-                         np.where(significant, "down", "no significant change"))
+    direction = np.where(
+        significant & (out["change_pct_points"] > 0).fillna(False),
+        "up",
+        np.where(significant, "down", "no significant change"),
+    )
     out["direction"] = pd.Series(direction, index=out.index, dtype="string").where(testable)
     out["previous_positive_pct"] = out["previous_positive_pct"].astype("Float64")
     return out.drop(columns=["_positive", "_valid", "_prev_positive", "_prev_valid", "_prev_suppressed"])
@@ -303,18 +327,25 @@ def _group_totals(figures: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame
     shown = figures.loc[~figures["suppressed"].astype(bool) & figures["valid"].notna()]
     totals = (
         shown.groupby(["period", "theme_id"], observed=True)
-        .agg(positive=("positive", "sum"), valid=("valid", "sum"), respondents=("respondents", "sum"),
-             homes=("home_id", "nunique"))
+        .agg(
+            positive=("positive", "sum"),
+            valid=("valid", "sum"),
+            respondents=("respondents", "sum"),
+            homes=("home_id", "nunique"),
+        )
         .reset_index()
     )
     hidden = (totals["homes"] < 2) | (totals["respondents"] < params.min_respondents)
-    return pd.DataFrame({
-        "period": totals["period"].astype("string"),
-        "theme_id": totals["theme_id"].astype("string"),
-        "group_positive_pct": (100 * totals["positive"].astype(float) / totals["valid"].astype(float))
-        .astype("Float64").mask(hidden),
-        "group_valid": totals["valid"].astype("Int64").mask(hidden),
-    })
+    return pd.DataFrame(
+        {
+            "period": totals["period"].astype("string"),
+            "theme_id": totals["theme_id"].astype("string"),
+            "group_positive_pct": (100 * totals["positive"].astype(float) / totals["valid"].astype(float))
+            .astype("Float64")
+            .mask(hidden),
+            "group_valid": totals["valid"].astype("Int64").mask(hidden),
+        }
+    )
 
 
 def funnel_frame(figures: pd.DataFrame, period: str | None = None, theme_id: str | None = None) -> pd.DataFrame:
@@ -336,11 +367,28 @@ def funnel_frame(figures: pd.DataFrame, period: str | None = None, theme_id: str
         valid = np.unique(np.geomspace(1, max(2.0, 1.2 * float(largest)), 60).round().astype(int))
         low95, high95 = funnel_limits(p0 / 100, valid, Z95)
         low998, high998 = funnel_limits(p0 / 100, valid, Z998)
-        parts.append(pd.DataFrame({
-            "period": each_period, "theme_id": each_theme, "group_positive_pct": float(p0), "valid": valid,
-            "lower95_pct": 100 * low95, "upper95_pct": 100 * high95,
-            "lower998_pct": 100 * low998, "upper998_pct": 100 * high998,
-        }))
-    columns = ["period", "theme_id", "group_positive_pct", "valid", "lower95_pct", "upper95_pct",
-               "lower998_pct", "upper998_pct"]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "period": each_period,
+                    "theme_id": each_theme,
+                    "group_positive_pct": float(p0),
+                    "valid": valid,
+                    "lower95_pct": 100 * low95,
+                    "upper95_pct": 100 * high95,
+                    "lower998_pct": 100 * low998,
+                    "upper998_pct": 100 * high998,
+                }
+            )
+        )
+    columns = [
+        "period",
+        "theme_id",
+        "group_positive_pct",
+        "valid",
+        "lower95_pct",
+        "upper95_pct",
+        "lower998_pct",
+        "upper998_pct",
+    ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

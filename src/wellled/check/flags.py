@@ -40,9 +40,14 @@ def volume_changes(responses: pd.DataFrame, ratio: float = VOLUME_RATIO) -> list
             previous, now = int(counts.at[home_id, before]), int(counts.at[home_id, period])
             if previous and (now > ratio * previous or now * ratio < previous):
                 file = files.get((home_id, period), "surveys/")
-                found.append(Flag(file, "response-volume",
-                                  f"{home_id}: {now} questionnaires in {period} against {previous} the quarter "
-                                  f"before (more than {ratio:g}x change): a missing or doubled import?"))
+                found.append(
+                    Flag(
+                        file,
+                        "response-volume",
+                        f"{home_id}: {now} questionnaires in {period} against {previous} the quarter "
+                        f"before (more than {ratio:g}x change): a missing or doubled import?",
+                    )
+                )
     return found
 
 

@@ -98,8 +98,14 @@ def answer_violations(
             at = rows[questions == question_id]
             values = responses[question_id].to_numpy(dtype=object)[at]
             found += [
-                Violation(file, int(line), str(question_id), meta["rule"], _shown(str(question_id), value),
-                          _shown("home_id", home))
+                Violation(
+                    file,
+                    int(line),
+                    str(question_id),
+                    meta["rule"],
+                    _shown(str(question_id), value),
+                    _shown("home_id", home),
+                )
                 for line, value, home in zip(lines[at], values, homes[at], strict=True)
             ]
     return found

@@ -294,8 +294,9 @@ def theme_section(report: HomeReport, theme: dict, comments_shown: int = 6) -> I
         if chart:
             yield charts.place(chart)
     limits, homes = funnel_data(report, theme["id"])
-    funnel = charts.funnel_chart(limits, homes, home_id, theme["id"], theme["label"],
-                                 theme.get("benchmark", {}).get("funnel"))
+    funnel = charts.funnel_chart(
+        limits, homes, home_id, theme["id"], theme["label"], theme.get("benchmark", {}).get("funnel")
+    )
     if funnel:
         yield charts.place(funnel)
     said = [c for c in summary["comments"] if theme["id"] in c["theme_ids"]]

@@ -69,8 +69,7 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path,
-               timeout: float | None) -> None:
+def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path, timeout: float | None) -> None:
     """Run the notebook in the ``wellled`` kernel; a RunError naming the cell if a cell fails."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -79,8 +78,15 @@ def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cw
     try:
         with kernel.kernel_search_path():
             papermill.execute_notebook(
-                str(notebook), str(executed), parameters=dict(parameters), kernel_name=name, language="python",
-                progress_bar=False, log_output=False, cwd=str(cwd), request_save_on_cell_execute=False,
+                str(notebook),
+                str(executed),
+                parameters=dict(parameters),
+                kernel_name=name,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                cwd=str(cwd),
+                request_save_on_cell_execute=False,
                 execution_timeout=timeout,
             )
     except PapermillExecutionError as error:

@@ -37,8 +37,11 @@ def _is_current(spec_file: Path) -> bool:
     except (OSError, json.JSONDecodeError):
         return False
     argv = spec.get("argv") or []
-    return bool(argv) and argv[0] == sys.executable and spec.get("env") == KERNEL_ENV and all(
-        arg in argv for arg in KERNEL_ARGS
+    return (
+        bool(argv)
+        and argv[0] == sys.executable
+        and spec.get("env") == KERNEL_ENV
+        and all(arg in argv for arg in KERNEL_ARGS)
     )
 
 

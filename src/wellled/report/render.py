@@ -33,8 +33,10 @@ from wellled.paths import PACKAGE_DIR, QUARTO_CONFIG
 FORMATS = ("html", "pdf")
 RENDERERS = ("auto", "quarto", "builtin")
 TEMPLATES = PACKAGE_DIR / "report" / "templates"
-READER = "ipynb+citations+smart+fenced_divs+bracketed_spans+footnotes+table_captions+definition_lists" \
+READER = (
+    "ipynb+citations+smart+fenced_divs+bracketed_spans+footnotes+table_captions+definition_lists"
     "+raw_attribute+header_attributes+link_attributes+implicit_figures+grid_tables+simple_tables"
+)
 TIMEOUT = 600
 _LENGTH = re.compile(r"^\d+(\.\d+)?(pt|mm|cm|in|em)$")
 _NAME = re.compile(r"^[A-Za-z0-9 ._-]{1,60}$")
@@ -195,8 +197,17 @@ def _pandoc() -> str:
 
 
 def _html_args(options: Mapping[str, Any]) -> list[str]:
-    args = ["-t", "html5", "--standalone", "--embed-resources", "--section-divs",
-            "--template", str(TEMPLATES / "report.html"), "--css", str(TEMPLATES / "report.css")]
+    args = [
+        "-t",
+        "html5",
+        "--standalone",
+        "--embed-resources",
+        "--section-divs",
+        "--template",
+        str(TEMPLATES / "report.html"),
+        "--css",
+        str(TEMPLATES / "report.css"),
+    ]
     if options.get("toc", True):
         args += ["--toc", f"--toc-depth={int(options.get('toc-depth', 2))}"]
     if options.get("number-sections"):
@@ -271,8 +282,16 @@ def _font_paths() -> list[str]:
 
 def _builtin(executed: Path, formats: tuple[str, ...], work: Path, config: Settings) -> dict[str, Path]:
     pandoc = _pandoc()
-    common = [pandoc, str(executed.resolve()), "-f", READER, "--ipynb-output=all",
-              "--lua-filter", str(TEMPLATES / "report.lua"), f"--resource-path={executed.resolve().parent}"]
+    common = [
+        pandoc,
+        str(executed.resolve()),
+        "-f",
+        READER,
+        "--ipynb-output=all",
+        "--lua-filter",
+        str(TEMPLATES / "report.lua"),
+        f"--resource-path={executed.resolve().parent}",
+    ]
 
     def metadata(fmt: str) -> str:
         path = work / f"metadata-{fmt}.json"
@@ -286,9 +305,19 @@ def _builtin(executed: Path, formats: tuple[str, ...], work: Path, config: Setti
         jobs["html"] = [*common, metadata("html"), *_html_args(config.options("html")), "-o", "report.html"]
     if "pdf" in formats:
         variables = typst_variables(config.options("typst"))
-        jobs["pdf"] = [*common, metadata("typst"), "-t", "typst", "--template", str(TEMPLATES / "report.typ"),
-                       "--extract-media", "media", *(f"--variable={k}:{v}" for k, v in variables.items()),
-                       "-o", "report.typ"]
+        jobs["pdf"] = [
+            *common,
+            metadata("typst"),
+            "-t",
+            "typst",
+            "--template",
+            str(TEMPLATES / "report.typ"),
+            "--extract-media",
+            "media",
+            *(f"--variable={k}:{v}" for k, v in variables.items()),
+            "-o",
+            "report.typ",
+        ]
     _run_pandoc(jobs, work)
     built = {}
     if "html" in formats:
@@ -303,8 +332,9 @@ def _compile_typst(source: Path, root: Path) -> Path:
 
     target = source.with_suffix(".pdf")
     try:
-        typst.compile(str(source), output=str(target), root=str(root), font_paths=_font_paths(),
-                      ignore_system_fonts=True)
+        typst.compile(
+            str(source), output=str(target), root=str(root), font_paths=_font_paths(), ignore_system_fonts=True
+        )
     except Exception as error:  # typst raises its own TypstError; any failure here is a render failure
         first = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
         raise RunError(f"typst could not compile the PDF: {first}") from None
@@ -317,8 +347,9 @@ def _compile_typst(source: Path, root: Path) -> Path:
 def quarto_commands(notebook_name: str, formats: Iterable[str]) -> list[list[str]]:
     """The ``quarto render`` command lines: no execution, no parameters (they were injected by Papermill)."""
     quarto = shutil.which("quarto") or "quarto"
-    return [[quarto, "render", notebook_name, "--to", "typst" if fmt == "pdf" else fmt, "--no-execute"]
-            for fmt in formats]
+    return [
+        [quarto, "render", notebook_name, "--to", "typst" if fmt == "pdf" else fmt, "--no-execute"] for fmt in formats
+    ]
 
 
 def _quarto(executed: Path, formats: tuple[str, ...], work: Path, project: Path | None) -> dict[str, Path]:

@@ -69,8 +69,11 @@ def clean_data(paths: Paths) -> CleanData:
 
 def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> Report:
     parameters = {
-        "home_id": chosen.home_id, "period": chosen.period, "framework": chosen.framework,
-        "data_dir": str(paths.data.resolve()), "min_respondents": options.min_respondents,
+        "home_id": chosen.home_id,
+        "period": chosen.period,
+        "framework": chosen.framework,
+        "data_dir": str(paths.data.resolve()),
+        "min_respondents": options.min_respondents,
     }
 
     def ensure_summary(staging: Path) -> None:
@@ -83,8 +86,14 @@ def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> 
             summary = build_summary(clean_data(paths), chosen.home_id, chosen.period, chosen.framework, params)
             (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
 
-    return execute(options.notebook, paths.report_dir(chosen.home_id, chosen.period), parameters,
-                   formats=options.formats, renderer=options.renderer, before_publish=ensure_summary)
+    return execute(
+        options.notebook,
+        paths.report_dir(chosen.home_id, chosen.period),
+        parameters,
+        formats=options.formats,
+        renderer=options.renderer,
+        before_publish=ensure_summary,
+    )
 
 
 def _announce(report: Report, chosen: scope.Scope) -> None:
@@ -93,7 +102,11 @@ def _announce(report: Report, chosen: scope.Scope) -> None:
 
 
 def run_home(
-    paths: Paths, home_id: str | None, *, period: str | None = None, framework: str | None = None,
+    paths: Paths,
+    home_id: str | None,
+    *,
+    period: str | None = None,
+    framework: str | None = None,
     options: ReportOptions | None = None,
 ) -> Report:
     """Execute and render the report of one home and quarter into ``paths.report_dir``."""
@@ -106,7 +119,11 @@ def run_home(
 
 
 def run_all(
-    paths: Paths, *, period: str | None = None, framework: str | None = None, options: ReportOptions | None = None,
+    paths: Paths,
+    *,
+    period: str | None = None,
+    framework: str | None = None,
+    options: ReportOptions | None = None,
 ) -> list[Report]:
     """Every home's report, each at its latest quarter unless ``period``; failures are collected, not fatal."""
     options = options or ReportOptions()
