@@ -23,10 +23,10 @@ PATHS := --data "$(DATA)" --reports "$(REPORTS)"
 REPORT_OPTS := $(if $(PERIOD),--period "$(PERIOD)") $(if $(FRAMEWORK),--framework "$(FRAMEWORK)") \
 	$(if $(MIN_RESPONDENTS),--min-respondents "$(MIN_RESPONDENTS)")
 
-.PHONY: help setup demo check report reports test lint bench docs clean
+.PHONY: help setup demo check report reports test test-fast lint bench docs clean
 
 help: ## List the targets with what each does
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BIN)/wellled: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,18 +50,24 @@ report: setup ## One home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWOR
 reports: setup ## Report on every home, each at its latest quarter (or PERIOD=)
 	$(WELLLED) reports $(PATHS) $(REPORT_OPTS) --check-if-changed
 
-test: setup ## Run the test suite (real notebook, real GX suites, real PDF and browser)
+test: setup ## Run the whole test suite (real notebook, real GX suites, real PDF and browser)
 	$(BIN)/pytest -q
 
-lint: setup ## Check the code with ruff
+test-fast: setup ## Run the tests not marked slow (no notebook runs, renders, browser or make)
+	$(BIN)/pytest -q -m "not slow"
+
+lint: setup ## Check the code: ruff lint, ruff format, mypy
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
 
 bench: setup ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_report.py
 
-docs: setup ## Regenerate the data dictionary in docs/ from the suites in expectations/
+docs: setup ## Regenerate the data dictionary and the clean-data tables in docs/ from their declarations
 	$(WELLLED) contract --write docs/data-contract.md
+	$(WELLLED) contract --write docs/clean-data.md
 
 clean: ## Remove the virtual environment, generated data and reports
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -7,51 +7,33 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from tests.clean_tables import clean_frame
 from wellled.analysis.clean_data import CleanData
 from wellled.analysis.framework import load_framework
 from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
 from wellled.periods import period_bounds
 
 KLOE = load_framework("cqc-kloe-2017")
-QUESTIONS = pd.DataFrame(
+QUESTIONS = clean_frame(
+    "questions",
     {
         "question_id": ["q1", "q2"],
         "text": ["Leaders are visible.", "Records are accurate."],
         "kloe": ["W1", "W2"],
         "respondent_groups": ["staff", "staff"],
         "reverse_scored": [False, False],
-        "quality_statement": pd.array([None, None], "string"),
-    }
+    },
 )
-HOMES = pd.DataFrame(
+HOMES = clean_frame(
+    "homes",
     {
         "home_id": ["h-a", "h-b"],
         "home_name": ["Home A", "Home B"],
-        "beds": pd.array([40, 30], "Int64"),
-        "staff_headcount": pd.array([50, 40], "Int64"),
-        "region": None,
-        "cqc_location_id": None,
-        "residents": pd.array([36, None], "Int64"),
-    }
+        "beds": [40, 30],
+        "staff_headcount": [50, 40],
+        "residents": [36, None],
+    },
 )
-AUDIT_COLUMNS = [
-    "audit_id",
-    "home_id",
-    "audit_date",
-    "period",
-    "kloe",
-    "item_id",
-    "item",
-    "result",
-    "action",
-    "action_owner",
-    "priority",
-    "action_due",
-    "action_closed",
-    "quality_statement",
-    "source_file",
-    "source_line",
-]
 
 
 class World:
@@ -113,10 +95,9 @@ class World:
         )
 
     def clean(self) -> CleanData:
-        answers = pd.DataFrame(self.answers)
-        answers["score"] = answers["score"].astype("Int8")
-        audits = pd.DataFrame(self.audits, columns=AUDIT_COLUMNS)
-        return CleanData(HOMES, QUESTIONS, pd.DataFrame(self.responses), answers, audits, {"answers.parquet": "0" * 64})
+        responses, answers = clean_frame("responses", self.responses), clean_frame("answers", self.answers)
+        audits = clean_frame("audits", self.audits)
+        return CleanData(HOMES, QUESTIONS, responses, answers, audits, {"answers.parquet": "0" * 64})
 
 
 @pytest.fixture(scope="module")

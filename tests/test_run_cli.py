@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import run_cli
 from wellled import cli
 from wellled.analysis import scope
+from wellled.check import clean_schema
 from wellled.paths import Paths
 from wellled.report import stage
 
@@ -130,7 +131,7 @@ def test_raw_data_newer_than_the_last_check_needs_a_check(tmp_path):
     paths = Paths(tmp_path / "data", tmp_path / "reports")
     assert stage.needs_check(paths), "no clean data yet"
     paths.clean.mkdir(parents=True)
-    paths.manifest.write_text("{}")
+    paths.manifest.write_text(json.dumps({"schema_version": clean_schema.SCHEMA_VERSION}))
     (paths.raw / "surveys").mkdir(parents=True)
     survey = paths.raw / "surveys" / "staff.csv"
     survey.write_text("x")

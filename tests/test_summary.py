@@ -10,16 +10,19 @@ import jsonschema
 import pandas as pd
 import pytest
 
+from tests.clean_tables import clean_frame
 from wellled.analysis.clean_data import CleanData, load_clean
 from wellled.analysis.scope import home_periods
 from wellled.analysis.summary import build_summary
 from wellled.analysis.themes import AnalysisParams
+from wellled.check import clean_schema
 from wellled.cli import main
 from wellled.errors import UsageError
 from wellled.paths import Paths
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "summary-schema.json").read_text(encoding="utf-8"))
-HOMES = pd.DataFrame(
+HOMES = clean_frame(
+    "homes",
     {
         "home_id": pd.array(["h-a", "h-b", "h-c"], "string"),
         "home_name": pd.array(["Home A", "Home B", "Home C"], "string"),
@@ -28,9 +31,10 @@ HOMES = pd.DataFrame(
         "region": pd.array([None] * 3, "string"),
         "cqc_location_id": pd.array([None] * 3, "string"),
         "residents": pd.array([36, None, None], "Int64"),
-    }
+    },
 )
-QUESTIONS = pd.DataFrame(
+QUESTIONS = clean_frame(
+    "questions",
     {
         "question_id": ["q1", "q2", "q3"],
         "text": ["Leaders are visible.", "I fear speaking up.", "Records are right."],
@@ -40,7 +44,7 @@ QUESTIONS = pd.DataFrame(
         "quality_statement": pd.array(
             ["capable-compassionate-inclusive-leaders", "freedom-to-speak-up", None], "string"
         ),
-    }
+    },
 )
 
 
@@ -94,11 +98,10 @@ def build_world() -> CleanData:
         # h-b, 2026-Q3: 10 staff
         questionnaires("h-b", "2026-Q3", "staff", 10, {"q1": 4, "q2": 2, "q3": 1}),
     ]
-    responses = pd.DataFrame([r for rows, _ in parts for r in rows])
-    responses["comment"] = responses["comment"].astype("string")
-    answers = pd.DataFrame([a for _, rows in parts for a in rows])
-    answers["score"] = answers["score"].astype("Int8")
-    audits = pd.DataFrame(
+    responses = clean_frame("responses", [r for rows, _ in parts for r in rows])
+    answers = clean_frame("answers", [a for _, rows in parts for a in rows])
+    audits = clean_frame(
+        "audits",
         [
             {
                 "audit_id": "A1",
@@ -123,15 +126,13 @@ def build_world() -> CleanData:
                 ("W2", "W2-02", "Not met", "Fix <records>", "high", "2026-08-31", None),
                 ("W1", "W1-01", "Partially met", "Team talk", "low", "2026-10-31", "workforce-edi"),
             ]
-        ]
+        ],
     )
-    for column in ("action", "action_owner", "priority", "quality_statement"):
-        audits[column] = audits[column].astype("string")
     # h-b also audited in 2026-Q4 (audits only)
     later = audits.iloc[[0]].assign(
         home_id="h-b", audit_id="B1", audit_date=pd.Timestamp("2026-10-05"), period="2026-Q4"
     )
-    audits = pd.concat([audits, later], ignore_index=True)
+    audits = clean_frame("audits", pd.concat([audits, later], ignore_index=True))
     return CleanData(HOMES, QUESTIONS, responses, answers, audits, {"answers.parquet": "ab" * 32}, ("Doreen",))
 
 
@@ -277,7 +278,9 @@ def write_clean(data: Path, manifest: bool) -> Paths:
     for name in ("homes", "questions", "responses", "answers", "audits"):
         getattr(WORLD, name).to_parquet(paths.clean_table(name), index=False)
     if manifest:
-        paths.manifest.write_text(json.dumps({"schema_version": 1, "outputs": {"answers.parquet": "f" * 64}}))
+        paths.manifest.write_text(
+            json.dumps({"schema_version": clean_schema.SCHEMA_VERSION, "outputs": {"answers.parquet": "f" * 64}})
+        )
     paths.redact_names_file.write_text("Doreen\n", encoding="utf-8")
     return paths
 

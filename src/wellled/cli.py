@@ -151,7 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_check)
 
     contract = commands.add_parser("contract", help="print (or --write) the data dictionary from the suites")
-    contract.add_argument("--write", metavar="FILE", help="rewrite the generated part of this Markdown file")
+    contract.add_argument(
+        "--write",
+        metavar="FILE",
+        help="rewrite the generated parts of this Markdown file (data dictionary, clean tables)",
+    )
     contract.set_defaults(handler=_contract)
 
     summary = commands.add_parser("summary", help="print the JSON summary of one home for one quarter")

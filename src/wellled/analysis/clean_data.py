@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from wellled.check import clean_schema
 from wellled.check.store import file_sha256, locked, read_manifest
 from wellled.errors import DataError
 from wellled.paths import Paths
 
-TABLES = ("homes", "questions", "responses", "answers", "audits")
+TABLES = tuple(clean_schema.TABLES)
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,33 @@ class CleanData:
 
 
 def load_clean(paths: Paths) -> CleanData:
-    """Read DATA/clean (under the data folder's shared lock) and DATA/raw/redact-names.txt if present."""
+    """Read DATA/clean (under the data folder's shared lock) and DATA/raw/redact-names.txt if present.
+
+    A ``clean/`` whose manifest records another schema version, or whose tables do not have the declared
+    columns and dtypes (:mod:`wellled.check.clean_schema`), is a DataError asking for ``wellled check``.
+    """
+    rerun = f"run `make check` (or `wellled check --data {paths.data}`)"
     missing = [name for name in TABLES if not paths.clean_table(name).is_file()]
     if missing:
         raise DataError(f"no clean {missing[0]} table in {paths.clean}: run `wellled check --data {paths.data}` first")
     with locked(paths, shared=True):
+        manifest = read_manifest(paths) or {}
+        version = manifest.get("schema_version", clean_schema.SCHEMA_VERSION)
+        if version != clean_schema.SCHEMA_VERSION:
+            raise DataError(
+                f"{paths.clean} was written by wellled {manifest.get('wellled_version', '(unknown)')} with schema "
+                f"{version}; this wellled reads schema {clean_schema.SCHEMA_VERSION}: {rerun}"
+            )
         frames = {}
         for name in TABLES:
             try:
-                frames[name] = pd.read_parquet(paths.clean_table(name))
+                frame = pd.read_parquet(paths.clean_table(name))
             except (OSError, ValueError) as error:
                 raise DataError(f"cannot read clean table: {error}", file=str(paths.clean_table(name))) from None
-        manifest = read_manifest(paths) or {}
+            try:
+                frames[name] = clean_schema.conform(name, frame)
+            except clean_schema.SchemaMismatch as error:
+                raise DataError(f"{paths.clean} is not what this wellled reads ({error}): {rerun}") from None
         recorded = manifest.get("outputs") or {}
         hashes = {}
         for name in TABLES:

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from wellled.check import clean_schema
 from wellled.errors import RunError, UsageError
 from wellled.paths import EXPECTATIONS_DIR
 
@@ -130,13 +131,20 @@ def data_dictionary_markdown() -> str:
 
 
 def write_into(path: Path) -> bool:
-    """Replace the generated block of a Markdown file; return True when the file changed."""
+    """Replace every generated block of a Markdown file (data dictionary, clean tables); True when it changed."""
     text = path.read_text(encoding="utf-8")
-    if DOC_START not in text or DOC_END not in text:
+    blocks = [
+        (DOC_START, DOC_END, data_dictionary_markdown),
+        (clean_schema.DOC_START, clean_schema.DOC_END, clean_schema.markdown),
+    ]
+    present = [(start, end, body) for start, end, body in blocks if start in text and end in text]
+    if not present:
         raise UsageError(f"{path} has no generated block; add the two marker lines:\n{DOC_START}\n{DOC_END}")
-    head, rest = text.split(DOC_START, 1)
-    _, tail = rest.split(DOC_END, 1)
-    updated = f"{head}{DOC_START}\n\n{data_dictionary_markdown()}\n{DOC_END}{tail}"
+    updated = text
+    for start, end, body in present:
+        head, rest = updated.split(start, 1)
+        _, tail = rest.split(end, 1)
+        updated = f"{head}{start}\n\n{body()}\n{end}{tail}"
     if updated != text:
         path.write_text(updated, encoding="utf-8")
     return updated != text

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from wellled import __version__
-from wellled.check import contract, flags, store
+from wellled.check import clean_schema, contract, flags, store
 from wellled.check import quality_report as dq_report
 from wellled.check import rules as checks
 from wellled.check.log import RunLog
@@ -296,16 +296,14 @@ def _clean_audits(frame: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 def _clean_homes(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame[contract.load_dataset("homes").known_columns].copy()
+    out = frame.copy()
     for column in ("beds", "staff_headcount", "residents"):
-        out[column] = pd.to_numeric(out[column]).astype("Int64")
-    return out.reset_index(drop=True)
+        out[column] = pd.to_numeric(out[column])
+    return out
 
 
 def _clean_questions(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame[contract.load_dataset("questions").known_columns].copy()
-    out["reverse_scored"] = out["reverse_scored"].eq("true").astype(bool)
-    return out.reset_index(drop=True)
+    return frame.assign(reverse_scored=frame["reverse_scored"].eq("true").astype(bool))
 
 
 def validate(paths: Paths, today: dt.date) -> CheckResult:
@@ -333,13 +331,18 @@ def validate(paths: Paths, today: dt.date) -> CheckResult:
     surveys = [s for s in surveys if s is not None]
     responses = _concat([s["responses"] for s in surveys], "responses")
     answers = _concat([s["answers"] for s in surveys], "answers")
-    result.tables = {
+    tables = {
         "homes": _clean_homes(homes),
         "questions": _clean_questions(questions),
         "responses": responses,
         "answers": answers,
         "audits": _concat([a for a in audits if a is not None], "audits"),
     }
+    try:
+        result.tables = {name: clean_schema.conform(name, frame) for name, frame in tables.items()}
+    except clean_schema.SchemaMismatch as error:
+        raise RunError(f"the check built a clean table that breaks its declared schema: {error}") from None
+    responses, answers = result.tables["responses"], result.tables["answers"]
     result.flags += flags.volume_changes(responses) + flags.straight_lined(answers, responses)
     for folder in (paths.surveys_dir, paths.audits_dir):
         for path in unsupported_files(folder):
@@ -357,34 +360,8 @@ def validate(paths: Paths, today: dt.date) -> CheckResult:
     return result
 
 
-_EMPTY = {
-    "responses": {
-        "response_id": "string",
-        "home_id": "string",
-        "respondent_group": "string",
-        "submitted_on": "datetime64[ns]",
-        "period": "string",
-        "comment": "string",
-        "source_file": "string",
-        "source_line": "int64",
-    },
-    "answers": {
-        "response_id": "string",
-        "home_id": "string",
-        "respondent_group": "string",
-        "period": "string",
-        "question_id": "string",
-        "score": "Int8",
-    },
-}
-
-
 def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
-    if frames:
-        return pd.concat(frames, ignore_index=True)
-    if name == "audits":
-        return _clean_audits(checks.prepare_audits(pd.DataFrame(columns=[LINE])), "")
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _EMPTY[name].items()})
+    return pd.concat(frames, ignore_index=True) if frames else clean_schema.empty(name)
 
 
 def _check_outputs(result: CheckResult) -> None:
@@ -436,7 +413,7 @@ def run(paths: Paths, *, today: dt.date | None = None, strict: bool = False) -> 
         if not blocked:
             started = time.perf_counter()
             manifest = {
-                "schema_version": 1,
+                "schema_version": clean_schema.SCHEMA_VERSION,
                 "wellled_version": __version__,
                 "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "inputs": [

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from wellled.analysis import scope
 from wellled.analysis.clean_data import CleanData, load_clean
+from wellled.check import clean_schema
+from wellled.check.store import read_manifest
 from wellled.errors import RunError, WellledError
 from wellled.paths import HOME_REPORT_NOTEBOOK, Paths
 from wellled.periods import parse_period
@@ -40,8 +42,9 @@ class ReportOptions:
 
 
 def needs_check(paths: Paths) -> bool:
-    """True when DATA/clean is missing or a file under DATA/raw is newer than its manifest."""
-    if not paths.manifest.is_file():
+    """True when DATA/clean is missing, of another schema version, or older than a file under DATA/raw."""
+    manifest = read_manifest(paths)
+    if not manifest or manifest.get("schema_version") != clean_schema.SCHEMA_VERSION:
         return True
     checked = paths.manifest.stat().st_mtime
     return any(p.is_file() and p.stat().st_mtime > checked for p in paths.raw.rglob("*"))
