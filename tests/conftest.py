@@ -67,6 +67,25 @@ def demo_data(tmp_path_factory) -> DemoData:
     return DemoData(data, reports)
 
 
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory) -> DemoData:
+    """The tiny raw files of ``tests/check_helpers.py`` (two homes, one quarter), checked in this process.
+
+    A cheap stand-in for ``demo_data`` where a test needs real clean data but not the demo's stories. Read-only.
+    """
+    import datetime as dt
+
+    from tests.check_helpers import TODAY, write_raw
+    from wellled.check import stage
+    from wellled.paths import Paths
+
+    root = tmp_path_factory.mktemp("tiny")
+    paths = Paths(root / "data", root / "reports")
+    write_raw(paths.data)
+    stage.run(paths, today=dt.date.fromisoformat(TODAY))
+    return DemoData(paths.data, paths.reports)
+
+
 @pytest.fixture
 def check(tmp_path, capsys):
     """Write tiny raw files (``write_raw`` keywords) under tmp_path, run `wellled check`, return what it did."""

@@ -10,11 +10,13 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.conftest import DEMO_END, DEMO_TODAY, run_cli
 from wellled.check import contract
 
 
+@pytest.mark.slow
 def test_every_demo_file_reconciles_and_the_demo_has_its_stories(demo_data):
     files = demo_data.data_quality["files"]
     assert len(files) == 2 + 8 * 4 + 8
@@ -41,6 +43,7 @@ def test_every_demo_file_reconciles_and_the_demo_has_its_stories(demo_data):
     assert set(audits.period) == set(responses.period)
 
 
+@pytest.mark.slow
 def test_demo_is_deterministic_and_refuses_foreign_data(tmp_path):
     for name in ("a", "b"):
         assert (
@@ -64,6 +67,7 @@ def test_demo_is_deterministic_and_refuses_foreign_data(tmp_path):
     assert run_cli("demo", "--data", str(tmp_path / "real"), "--force", "--homes", "1", "--quarters", "1").code == 0
 
 
+@pytest.mark.slow
 def test_data_quality_report_lists_files_and_quarantine(demo_data):
     page = (demo_data.reports / "data-quality" / "data-quality.html").read_text()
     assert "surveys/2026-Q3-staff.csv" in page and "unknown home_id (not in homes.csv)" in page
@@ -71,6 +75,7 @@ def test_data_quality_report_lists_files_and_quarantine(demo_data):
     assert "src=" not in page and "http" not in page
 
 
+@pytest.mark.slow
 def test_clean_outputs_match_the_manifest(demo_data):
     manifest = json.loads((demo_data.data / "clean" / "manifest.json").read_text())
     for name, digest in manifest["outputs"].items():
@@ -78,6 +83,7 @@ def test_clean_outputs_match_the_manifest(demo_data):
     assert {i["file"] for i in manifest["inputs"]} >= {"homes.csv", "questions.csv", "surveys/2026-Q3-staff.csv"}
 
 
+@pytest.mark.slow
 def test_two_checks_at_once_leave_one_consistent_clean(demo_data, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(demo_data.data / "raw", data / "raw")
@@ -107,6 +113,7 @@ def test_two_checks_at_once_leave_one_consistent_clean(demo_data, tmp_path):
     assert not list(data.glob(".clean-*")), "no staging or retired folder is left behind"
 
 
+@pytest.mark.slow
 def test_answers_are_long_with_scores_on_the_scale(demo_data):
     answers = demo_data.table("answers")
     assert list(answers.columns) == ["response_id", "home_id", "respondent_group", "period", "question_id", "score"]
@@ -126,6 +133,7 @@ def test_suites_load_in_great_expectations_and_the_docs_match_them():
     assert contract.data_dictionary_markdown() in doc, "run `make docs` to regenerate docs/data-contract.md"
 
 
+@pytest.mark.slow
 def test_clean_tables_have_the_documented_columns(demo_data):
     for name in ("homes", "questions"):
         assert list(demo_data.table(name).columns) == contract.load_dataset(name).known_columns

@@ -13,6 +13,8 @@ import pytest
 from tests.browser import chromium_path, open_page
 from tests.conftest import run_cli
 
+pytestmark = pytest.mark.slow  # reports on the demo data: notebook runs, HTML, PDF, browser
+
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
 needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed")
 THEMES = ["Culture", "Governance", "Involvement", "Improvement", "Partnerships"]

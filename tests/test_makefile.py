@@ -33,6 +33,7 @@ def test_make_help_lists_every_target_with_a_line():
         assert f"make {target} " in done.stdout
 
 
+@pytest.mark.slow
 @needs_venv
 def test_make_report_home_keeps_the_users_home(demo_data, tmp_path):
     reports = tmp_path / "reports"
@@ -47,6 +48,7 @@ def test_make_report_home_keeps_the_users_home(demo_data, tmp_path):
     assert probe.stdout.strip() == real_home
 
 
+@pytest.mark.slow
 @needs_venv
 def test_make_report_with_a_bad_home_names_the_known_ones(demo_data, tmp_path):
     done = make("report", "HOME=../../etc", f"DATA={demo_data.data}", f"REPORTS={tmp_path}")
@@ -55,6 +57,7 @@ def test_make_report_with_a_bad_home_names_the_known_ones(demo_data, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 @needs_venv
 def test_make_demo_ends_with_a_report_for_every_demo_home(tmp_path):
     data, reports = tmp_path / "data", tmp_path / "reports"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow  # summaries of the whole demo data, each a separate process
 
 
 def test_no_hidden_group_count_can_be_recovered_by_subtraction(demo_data):

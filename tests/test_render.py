@@ -14,6 +14,8 @@ import pytest
 from tests.browser import chromium_path, open_page
 from wellled.report import execute
 
+pytestmark = pytest.mark.slow  # executes and renders the fixture notebook, drives the browser
+
 FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
 HOSTILE = [
     "<script>alert(1)</script>",

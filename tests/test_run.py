@@ -37,6 +37,7 @@ def previous_report(tmp_path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_failing_labelled_cell_is_named_and_the_previous_report_stays(tmp_path, previous_report):
     notebook = _notebook(
         tmp_path / "bad.ipynb", "x = 1", "#| label: theme-scores\nraise ValueError('no responses for W3\\nsecond line')"
@@ -59,6 +60,7 @@ def test_a_failing_labelled_cell_is_named_and_the_previous_report_stays(tmp_path
     ]
 
 
+@pytest.mark.slow
 def test_an_unlabelled_failing_cell_is_named_by_position_and_a_later_success_clears_the_failure(tmp_path):
     out = tmp_path / "r" / "elm" / "2026-Q1"
     with pytest.raises(RunError, match=r"cell 3 \(of 3\): ZeroDivisionError: division by zero"):
@@ -77,6 +79,7 @@ def test_an_unlabelled_failing_cell_is_named_by_position_and_a_later_success_cle
     assert report.outputs == {"html": out / "governance-report.html"}
 
 
+@pytest.mark.slow
 def test_files_the_notebook_writes_in_its_folder_are_published_with_the_report(tmp_path):
     notebook = _notebook(tmp_path / "nb.ipynb", "open('summary.json', 'w').write('{\"home_id\": \"%s\"}' % home_id)")
     added = []
@@ -167,6 +170,7 @@ def test_quarto_renders_the_executed_notebook_without_executing_or_parameters(tm
 REAL_QUARTO = shutil.which("quarto")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(REAL_QUARTO is None, reason="quarto is not on PATH (it cannot be installed on our machines)")
 def test_real_quarto_renders_the_executed_fixture(tmp_path):
     report = execute.execute(FIXTURE, tmp_path / "q", {"home_id": "quarto-home"}, renderer="quarto")

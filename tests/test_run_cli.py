@@ -46,15 +46,16 @@ def homes(demo_data) -> list[str]:
     ],
 )
 def test_bad_parameters_exit_2_listing_what_is_known_and_write_nothing(
-    demo_data, homes, tmp_path, capsys, home, extra, expected
+    tiny_data, tmp_path, capsys, home, extra, expected
 ):
+    homes = scope.known_homes(stage.clean_data(Paths(tiny_data.data, tiny_data.reports)))
     reports = tmp_path / "reports"
     code = cli.main(
         [
             "report",
             homes[0] if home is None else home,
             "--data",
-            str(demo_data.data),
+            str(tiny_data.data),
             "--reports",
             str(reports),
             "--notebook",
@@ -71,9 +72,10 @@ def test_bad_parameters_exit_2_listing_what_is_known_and_write_nothing(
     if "period" in " ".join(extra):
         assert "quarters with data" in err and "2026-Q3" in err
     assert not reports.exists() or _files(reports) == []
-    assert not (demo_data.data.parent / "etc").exists()
+    assert not (tiny_data.data.parent / "etc").exists()
 
 
+@pytest.mark.slow
 def test_report_writes_the_home_report_for_the_latest_quarter_and_nothing_else(demo_data, homes, tmp_path):
     reports = tmp_path / "reports"
     done = run_cli(
@@ -101,6 +103,7 @@ def test_report_writes_the_home_report_for_the_latest_quarter_and_nothing_else(d
     assert homes[1] in html and period in html
 
 
+@pytest.mark.slow
 def test_reports_writes_every_home_and_says_where(demo_data, homes, tmp_path):
     reports = tmp_path / "reports"
     done = run_cli(
@@ -142,6 +145,7 @@ def test_raw_data_newer_than_the_last_check_needs_a_check(tmp_path):
     assert stage.needs_check(paths)
 
 
+@pytest.mark.slow
 def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(demo_data, tmp_path):
     data, reports = tmp_path / "data", tmp_path / "reports"
     shutil.copytree(demo_data.data, data)

@@ -14,6 +14,8 @@ from wellled.analysis.clean_data import load_clean
 from wellled.analysis.summary import build_summary
 from wellled.paths import Paths
 
+pytestmark = pytest.mark.slow  # the whole demo data, generated and checked
+
 SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "summary-schema.json").read_text(encoding="utf-8"))
 PERIOD = "2026-Q3"
 
