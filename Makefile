@@ -16,6 +16,7 @@ endif
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements.lock
 WELLLED := $(BIN)/wellled
 DATA ?= data
 REPORTS ?= reports
@@ -23,18 +24,24 @@ PATHS := --data "$(DATA)" --reports "$(REPORTS)"
 REPORT_OPTS := $(if $(PERIOD),--period "$(PERIOD)") $(if $(FRAMEWORK),--framework "$(FRAMEWORK)") \
 	$(if $(MIN_RESPONDENTS),--min-respondents "$(MIN_RESPONDENTS)")
 
-.PHONY: help setup demo check report reports test test-fast lint bench docs clean
+.PHONY: help setup lock demo check report reports test test-fast lint bench docs clean
 
 help: ## List the targets with what each does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(BIN)/wellled: pyproject.toml
+# The exact versions in requirements.lock, installed by uv (itself at its locked version), then wellled itself.
+$(BIN)/wellled: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet "$$(grep -m1 '^uv==' $(LOCK) | cut -d' ' -f1)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
-setup: $(BIN)/wellled ## Create .venv and install wellled with its dev tools (other targets do this first)
+setup: $(BIN)/wellled ## Create .venv and install the locked versions of wellled's dependencies and dev tools
+
+lock: setup ## Refresh requirements.lock from the ranges in pyproject.toml (UPGRADE=1 moves every pin to the newest)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --quiet \
+		$(if $(UPGRADE),--upgrade) --output-file $(LOCK)
 
 demo: setup ## Write demo data for six fictional homes, check it, and report on every home
 	$(WELLLED) demo --data "$(DATA)"
