@@ -5,7 +5,8 @@ Pure functions of frames and parameters (definitions in ``docs/methodology.md``)
 - :class:`AnalysisParams`: suppression threshold, rating thresholds, trend length, significance level.
 - :func:`scored_answers` ``(answers, questions, framework) -> frame``: valid answers, reverse-scored, themed.
 - :func:`survey_figures` ``(scored, params) -> frame``: per home, period, theme, with primary suppression.
-- :func:`group_figures` ``(scored, params) -> frame``: the same per respondent group, with secondary suppression.
+- :func:`group_figures` ``(scored, params, questionnaires=None) -> frame``: the same per published respondent
+  group, after disclosure control (:mod:`wellled.analysis.suppression`).
 - :func:`audit_figures` ``(audits, framework) -> frame``: audit compliance per home, period, theme.
 - :func:`theme_figures` ``(clean, framework, params) -> frame``: one row per home x period x theme with every
   figure the summary and the report's trend and funnel charts need.
@@ -25,6 +26,7 @@ from wellled.analysis.actions import action_table, overdue_high_priority_counts
 from wellled.analysis.framework import Framework, assign_themes
 from wellled.analysis.ratings import RatingThresholds, cap_rating, rate_score
 from wellled.analysis.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
+from wellled.analysis.suppression import DEFAULT_COMBINE, RESPONSES, SuppressionParams, protect
 from wellled.errors import DataError, UsageError
 from wellled.periods import shift_period
 
@@ -48,6 +50,7 @@ class AnalysisParams:
     significance_level: float = 0.05
     insufficient_limit: int = 3
     as_of: dt.date | None = None
+    combine: tuple[tuple[str, str], ...] = DEFAULT_COMBINE
 
     def __post_init__(self) -> None:
         if not isinstance(self.min_respondents, int) or self.min_respondents < 1:
@@ -56,6 +59,12 @@ class AnalysisParams:
             raise UsageError(f"trend_quarters must be a whole number of at least 2, not {self.trend_quarters}")
         if not 0 < self.significance_level < 1:
             raise UsageError(f"significance_level must lie between 0 and 1, not {self.significance_level}")
+        self.suppression  # noqa: B018 - validates the combining order
+
+    @property
+    def suppression(self) -> SuppressionParams:
+        """The disclosure-control parameters."""
+        return SuppressionParams(self.min_respondents, tuple(tuple(pair) for pair in self.combine))
 
     def as_dict(self) -> dict:
         """The parameters as plain JSON-ready values, for provenance."""
@@ -70,6 +79,7 @@ class AnalysisParams:
             "significance_level": self.significance_level,
             "insufficient_limit": self.insufficient_limit,
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "combine": [list(pair) for pair in self.combine],
         }
 
 
@@ -136,48 +146,54 @@ def survey_figures(scored: pd.DataFrame, params: AnalysisParams = AnalysisParams
     return _publish(counts, counts["respondents"] < params.min_respondents)
 
 
-def group_figures(scored: pd.DataFrame, params: AnalysisParams = AnalysisParams()) -> pd.DataFrame:
-    """Survey figures per respondent group with primary and secondary suppression.
-
-    ``suppression`` is ``primary`` (the group has fewer than ``min_respondents``), ``secondary`` (hidden so a
-    primary one cannot be recovered by subtraction from the shown figures) or null. Two rules are applied until
-    neither hides anything more:
-
-    - within a theme whose total is shown, hidden groups are never exactly one, nor together fewer than
-      ``min_respondents`` questionnaires: the next smallest shown group (fewest respondents, then fewest
-      answers, then name) is hidden too;
-    - a group hidden in one theme of a home's quarter is hidden in all its themes, so its count cannot be read
-      from one theme and subtracted in another.
-    """
-    counts = _counts(scored, [*KEYS, "respondent_group"])
-    minimum = params.min_respondents
-    if counts.empty:
-        out = _publish(counts, pd.Series(False, index=counts.index))
-        out["suppression"] = pd.Series(dtype="string")
-        return out
-    key = counts.groupby(KEYS, observed=True, sort=False).ngroup()
-    same_group = [counts["home_id"], counts["period"], counts["respondent_group"]]
-    total_shown = counts.groupby(key)["respondents"].transform("sum") >= minimum
-    primary = counts["respondents"] < minimum
-    secondary = pd.Series(False, index=counts.index)
-    while True:
-        hidden = primary | secondary
-        everywhere = hidden.groupby(same_group).transform("any") & ~hidden
-        hidden_sum = counts["respondents"].where(hidden, 0).groupby(key).transform("sum")
-        hidden_count = hidden.astype(int).groupby(key).transform("sum")
-        exposed = (hidden_count == 1) | (hidden_sum < minimum)
-        need = total_shown & (hidden_count >= 1) & exposed & ~hidden
-        if not (need.any() or everywhere.any()):
-            break
-        secondary |= everywhere
-        if need.any():
-            candidates = counts.loc[need & ~everywhere].assign(_key=key[need & ~everywhere])
-            chosen = candidates.sort_values(["respondents", "valid", "respondent_group"]).groupby("_key").head(1)
-            secondary.loc[chosen.index] = True
-    out = _publish(counts, primary | secondary)
-    out["suppression"] = pd.Series(
-        np.where(primary, "primary", np.where(secondary, "secondary", None)), index=out.index, dtype="string"
+def questionnaire_counts(scored: pd.DataFrame) -> pd.DataFrame:
+    """Questionnaires per home, period and respondent group, from the answers (when no responses table)."""
+    if scored.empty:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in ["home_id", "period", "respondent_group"]}).assign(
+            questionnaires=pd.Series(dtype="int64")
+        )
+    return (
+        scored.groupby(["home_id", "period", "respondent_group"], observed=True)["response_id"]
+        .nunique()
+        .reset_index(name="questionnaires")
     )
+
+
+def protected_groups(
+    scored: pd.DataFrame, params: AnalysisParams = AnalysisParams(), questionnaires: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Published groups of every theme and of the response counts, after disclosure control.
+
+    See :func:`wellled.analysis.suppression.protect`; ``questionnaires`` defaults to those with answers.
+    """
+    if questionnaires is None:
+        questionnaires = questionnaire_counts(scored)
+    return protect(scored, questionnaires, params.suppression)
+
+
+def group_figures(
+    scored: pd.DataFrame, params: AnalysisParams = AnalysisParams(), questionnaires: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Survey figures per published respondent group (groups combined where one is small) after suppression.
+
+    ``suppression`` is ``primary`` (fewer than ``min_respondents`` questionnaires), ``secondary`` (hidden so a
+    primary one cannot be recovered) or null; ``combined_from`` lists the groups a combined group joins.
+    """
+    return publish_groups(protected_groups(scored, params, questionnaires))
+
+
+def publish_groups(protected: pd.DataFrame) -> pd.DataFrame:
+    """Theme figures per published group from :func:`protected_groups`, hidden figures blanked."""
+    cells = protected.loc[protected["table"] != RESPONSES].rename(
+        columns={"table": "theme_id", "unit": "respondent_group"}
+    )
+    counts = cells[[*KEYS, "respondent_group", "positive", "valid", "respondents"]].reset_index(drop=True)
+    for column in ("positive", "valid", "respondents"):
+        counts[column] = counts[column].astype("int64")
+    suppression = cells["suppression"].reset_index(drop=True)
+    out = _publish(counts, suppression.notna())
+    out["suppression"] = suppression.astype("string")
+    out["combined_from"] = cells["combined_from"].reset_index(drop=True)
     return out
 
 
