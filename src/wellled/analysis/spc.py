@@ -27,7 +27,8 @@ class SpcParams:
     """``sigma``: limits at centre ± 3 standard deviations. ``run_length``: points in a row on one side of the
     centre line that count as a shift (Making Data Count uses 7; with at most 8 quarters wellled uses 6).
     ``trend_length``: points in a row all rising or all falling (6). ``min_points``: fewest shown quarters
-    for a chart. ``provisional_below``: fewer points than this make the limits provisional (15)."""
+    for a chart. ``provisional_below``: fewer points than this make the limits provisional (15). ``laney``:
+    widen the limits by Laney's σ_z when the quarters are over-dispersed."""
 
     sigma: float = 3.0
     run_length: int = 6
@@ -35,6 +36,7 @@ class SpcParams:
     min_points: int = 4
     provisional_below: int = 15
     significance_level: float = 0.05
+    laney: bool = True
 
     def __post_init__(self) -> None:
         if self.sigma <= 0 or self.run_length < 2 or self.trend_length < 3 or self.min_points < 2:
@@ -62,8 +64,8 @@ def p_chart(positive, valid, params: SpcParams = SpcParams()) -> dict:
         sigma = np.sqrt(centre * (1 - centre) / n)
         z = np.where(sigma > 0, (p - centre) / sigma, 0.0)
     sigma_z = float(np.mean(np.abs(np.diff(z))) / D2) if len(z) > 1 else 1.0
-    method = "laney" if sigma_z > 1 else "p"
-    scale = max(sigma_z, 1.0)
+    method = "laney" if params.laney and sigma_z > 1 else "p"
+    scale = sigma_z if method == "laney" else 1.0
     spread = params.sigma * sigma * scale
     return {
         "centre": centre,
