@@ -211,19 +211,34 @@ def test_small_change_is_not_significant():
 
 
 def test_benchmark_and_funnel_positions(figures):
-    # all homes in 2026-Q3 on W1: (38 + 20) / (40 + 40) = 72.5 %
-    # limits at n = 40: 3.090232 * sqrt(0.725 * 0.275 / 40) = 3.090232 * 0.0706001 = 0.218171 -> 50.683 .. 94.317 %
+    # each home against the other: h-a (38/40 = 95 %) against h-b (20/40 = 50 %) and the other way round;
+    # one other home is fewer than 5, so no funnel position by default
     a, b = figures.loc[("h-a", "2026-Q3", "W1")], figures.loc[("h-b", "2026-Q3", "W1")]
-    assert a.group_positive_pct == b.group_positive_pct == 72.5
-    assert (a.funnel_lower_pct, a.funnel_upper_pct) == pytest.approx((50.683, 94.317), abs=1e-3)
+    assert (a.group_positive_pct, b.group_positive_pct) == (50.0, 95.0)
+    assert (a.pool_homes, b.pool_homes) == (1, 1)
+    assert pd.isna(a.funnel) and pd.isna(b.funnel) and pd.isna(a.funnel_lower_pct)
+
+
+def test_funnel_positions_against_the_other_home_when_allowed(world):
+    figures = theme_figures(world, KLOE, AnalysisParams(funnel_min_homes=1)).set_index(
+        ["home_id", "period", "theme_id"]
+    )
+    a, b = figures.loc[("h-a", "2026-Q3", "W1")], figures.loc[("h-b", "2026-Q3", "W1")]
+    # one other home is exactly on its own pool: z = 0, phi = 0, tau2 = 0 (plain binomial limits)
+    # h-a: p0 = 0.5, n = 40: 3.090232 * sqrt(0.25 / 40) = 0.244305 -> 25.569 .. 74.431 %; 95 % is above
+    assert (a.funnel_phi, a.funnel_tau2) == (0.0, 0.0)
+    assert (a.funnel_lower_pct, a.funnel_upper_pct) == pytest.approx((25.569, 74.431), abs=1e-3)
+    # h-b: p0 = 0.95: 3.090232 * sqrt(0.95 * 0.05 / 40) = 0.106491 -> 84.351 .. 100 %; 50 % is below
+    assert (b.funnel_lower_pct, b.funnel_upper_pct) == pytest.approx((84.351, 100.0), abs=1e-3)
     assert (a.funnel, b.funnel) == ("above", "below")
 
 
 def test_group_figure_and_funnel_are_hidden_when_too_small(figures):
-    # 2026-Q2 W1: h-a 40 + h-b 3 questionnaires. h-b is suppressed, so it is left out of the pool (else
-    # pool - h-a would give h-b's figures); h-a alone is no group to compare with: no benchmark at all
+    # 2026-Q2 W1: h-a 40 + h-b 3 questionnaires. h-b is suppressed, so it is left out of every pool (else a
+    # pool less the shown homes would give its figures): h-a has no other home to compare with
+    assert pd.isna(figures.loc[("h-a", "2026-Q2", "W1"), "group_positive_pct"])
+    assert figures.loc[("h-a", "2026-Q2", "W1"), "pool_homes"] == 0
     for home in ("h-a", "h-b"):
-        assert pd.isna(figures.loc[(home, "2026-Q2", "W1"), "group_positive_pct"])
         assert pd.isna(figures.loc[(home, "2026-Q2", "W1"), "funnel"])
     w = World()
     w.questionnaires("h-a", "2026-Q3", "staff", 4, {"q1": 2})
@@ -231,16 +246,22 @@ def test_group_figure_and_funnel_are_hidden_when_too_small(figures):
     assert pd.isna(lonely.group_positive_pct) and pd.isna(lonely.funnel)
 
 
-def test_funnel_frame_draws_limits_around_the_group(figures):
+def test_funnel_frame_draws_overdispersed_limits_around_the_group(figures):
     frame = funnel_frame(figures.reset_index(), period="2026-Q3", theme_id="W1")
+    # all shown homes: 58 / 80 = 72.5 %; s^2 = 0.725 * 0.275 / 40 = 0.004984375; z^2 = 0.225^2 / s^2 = 10.15677;
+    # winsorised at the 10 % and 90 % quantiles of two values, z shrinks by 0.8: phi = 0.64 * 10.15677 = 6.50033;
+    # tau2 = (2 phi - 1) / (2w - w) = 12.00067 * s^2 = 0.0598156
     assert set(frame["group_positive_pct"]) == {72.5}
+    assert frame["tau2"].iloc[0] == pytest.approx(0.0598156, abs=1e-6)
     assert frame["valid"].min() == 1 and frame["valid"].max() == 48  # up to 1.2 x the largest home's 40 answers
     for row in frame.itertuples():
-        spread = 3.090232 * (0.725 * 0.275 / row.valid) ** 0.5
+        spread = 3.090232 * (0.725 * 0.275 / row.valid + 0.0598156) ** 0.5
         assert row.lower998_pct == pytest.approx(100 * max(0.0, 0.725 - spread), abs=1e-3)
         assert row.upper998_pct == pytest.approx(100 * min(1.0, 0.725 + spread), abs=1e-3)
         assert row.lower998_pct <= row.lower95_pct <= row.upper95_pct <= row.upper998_pct
     assert funnel_frame(figures.reset_index(), period="2026-Q1").empty
+    # for one home: around its own pool (the other homes), as its verdict; none when it has no verdict
+    assert funnel_frame(figures.reset_index(), period="2026-Q3", theme_id="W1", home_id="h-a").empty
 
 
 def test_a_suppressed_home_is_left_out_of_the_pool_so_it_cannot_be_subtracted_back_out():
@@ -249,7 +270,7 @@ def test_a_suppressed_home_is_left_out_of_the_pool_so_it_cannot_be_subtracted_ba
     w.questionnaires("h-b", "2026-Q3", "staff", 8, {"q1": 2})
     w.questionnaires("h-c", "2026-Q3", "staff", 3, {"q1": 5})
     figures = theme_figures(w.clean(), KLOE).set_index(["home_id", "theme_id"])
-    shown = figures.loc[[("h-a", "W1"), ("h-b", "W1")]]
+    shown = figures.loc[[("h-b", "W1")]]  # the other homes of h-a whose figure is shown
     assert figures.loc[("h-c", "W1"), "suppressed"]
     assert figures.loc[("h-a", "W1"), "group_valid"] == shown["valid"].sum()
     assert figures.loc[("h-a", "W1"), "group_positive_pct"] == pytest.approx(

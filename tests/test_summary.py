@@ -204,11 +204,12 @@ def test_theme_w2_capped_and_change(summary):
 
 
 def test_benchmark_in_summary(summary):
-    # all homes 2026-Q3 W1: h-a 19 / 28 and h-b (q1 4 +, q2 2 -> 4 +) 20 / 20 -> 39 / 48 = 81.25 %
+    # the other homes in 2026-Q3 W1: h-b only (q1 4 +, q2 2 -> 4 +): 20 / 20 = 100 %; h-a itself is left out
     bench = summary["themes"][0]["benchmark"]
-    assert bench["group_positive_pct"] == 81.2 and bench["group_valid"] == 48
-    # limits at n = 28: 3.0902 * sqrt(0.8125 * 0.1875 / 28) = 0.22794 -> 58.5 .. 100; 67.9 is within
-    assert (bench["funnel"], bench["funnel_lower_pct"], bench["funnel_upper_pct"]) == ("within", 58.5, 100.0)
+    assert bench["group_positive_pct"] == 100.0 and bench["group_valid"] == 20 and bench["pool_homes"] == 1
+    # one other home is fewer than the 5 a funnel needs: no position, and the summary says why
+    assert (bench["funnel"], bench["funnel_lower_pct"], bench["funnel_upper_pct"]) == (None, None, None)
+    assert bench["adjustment"].startswith("no funnel: fewer than 5 other homes")
 
 
 def test_overall_actions_rates_and_comments(summary):

@@ -33,7 +33,14 @@ from wellled.analysis.ratings import overall_rating
 from wellled.analysis.scope import resolve_home, resolve_period
 from wellled.analysis.spc import SpcParams, pooled_change, spc_summary
 from wellled.analysis.suppression import RESPONSES, unit_label
-from wellled.analysis.themes import AnalysisParams, protected_groups, publish_groups, scored_answers, theme_figures
+from wellled.analysis.themes import (
+    AnalysisParams,
+    adjustment_words,
+    protected_groups,
+    publish_groups,
+    scored_answers,
+    theme_figures,
+)
 from wellled.paths import Paths
 from wellled.periods import parse_period, period_bounds, period_range, shift_period
 
@@ -165,6 +172,11 @@ def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework,
             "funnel": None if pd.isna(row.funnel) else str(row.funnel),
             "funnel_lower_pct": _num(row.funnel_lower_pct),
             "funnel_upper_pct": _num(row.funnel_upper_pct),
+            "pool_homes": int(row.pool_homes),
+            "adjustment": adjustment_words(
+                None if pd.isna(row.funnel_phi) else float(row.funnel_phi),
+                None if pd.isna(row.funnel_tau2) else float(row.funnel_tau2),
+            ),
         },
         **change_over_time(trend, row.period, spc),
     }

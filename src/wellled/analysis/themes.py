@@ -10,12 +10,13 @@ Pure functions of frames and parameters (definitions in ``docs/methodology.md``)
 - :func:`audit_figures` ``(audits, framework) -> frame``: audit compliance per home, period, theme.
 - :func:`theme_figures` ``(clean, framework, params) -> frame``: one row per home x period x theme with every
   figure the summary and the report's trend and funnel charts need.
-- :func:`funnel_frame` ``(figures, params, period=None, theme_id=None) -> frame``: funnel limits to draw.
+- :func:`funnel_frame` ``(figures, period=None, theme_id=None, home_id=None) -> frame``: funnel limits to draw.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,15 @@ import pandas as pd
 from wellled.analysis.actions import action_table, overdue_high_priority_counts
 from wellled.analysis.framework import Framework, assign_themes
 from wellled.analysis.ratings import RatingThresholds, cap_rating, rate_score
-from wellled.analysis.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
+from wellled.analysis.stats import (
+    Z95,
+    Z998,
+    funnel_limits_overdispersed,
+    funnel_position,
+    overdispersion,
+    two_proportion_test,
+    wilson_interval,
+)
 from wellled.analysis.suppression import DEFAULT_COMBINE, RESPONSES, SuppressionParams, protect
 from wellled.errors import DataError, UsageError
 from wellled.periods import shift_period
@@ -51,6 +60,7 @@ class AnalysisParams:
     insufficient_limit: int = 3
     as_of: dt.date | None = None
     combine: tuple[tuple[str, str], ...] = DEFAULT_COMBINE
+    funnel_min_homes: int = 5
 
     def __post_init__(self) -> None:
         if not isinstance(self.min_respondents, int) or self.min_respondents < 1:
@@ -80,6 +90,7 @@ class AnalysisParams:
             "insufficient_limit": self.insufficient_limit,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "combine": [list(pair) for pair in self.combine],
+            "funnel_min_homes": self.funnel_min_homes,
         }
 
 
@@ -235,8 +246,8 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
     ci95_high_pct, suppressed``; audit ``items, met, partially_met, not_met, not_applicable, compliance_pct``;
     ``score, overdue_high_priority, is_capped, rating``; change against the previous quarter
     ``previous_period, previous_positive_pct, change_pct_points, change_z, change_p_value, is_significant,
-    direction, previous_score, previous_rating``; benchmark ``group_positive_pct, group_valid,
-    funnel_lower_pct, funnel_upper_pct, funnel``.
+    direction, previous_score, previous_rating``; benchmark against the other homes ``group_positive_pct,
+    group_valid, pool_homes, funnel_phi, funnel_tau2, funnel_lower_pct, funnel_upper_pct, funnel``.
     """
     scored = scored_answers(clean.answers, clean.questions, framework)
     home_periods = (
@@ -320,54 +331,74 @@ def _with_change(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisPa
 
 
 def _with_benchmark(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
-    """The group's pooled ``positive_pct`` and the home's funnel position at 99.8 %."""
-    group = _group_totals(figures, params)
-    out = figures.merge(group, on=["period", "theme_id"], how="left")
-    p0 = (out["group_positive_pct"].astype(float) / 100).to_numpy()
-    valid = out["valid"].astype(float).to_numpy()
-    lower, upper = funnel_limits(p0, valid, Z998)
-    shown = ~out["suppressed"].to_numpy() & out["group_positive_pct"].notna().to_numpy()
-    out["funnel_lower_pct"] = pd.Series(100 * lower, index=out.index, dtype="Float64").where(shown)
-    out["funnel_upper_pct"] = pd.Series(100 * upper, index=out.index, dtype="Float64").where(shown)
-    position = funnel_position((out["positive_pct"].astype(float) / 100).to_numpy(), valid, p0, Z998)
-    out["funnel"] = pd.Series(np.where(shown, position, None), index=out.index, dtype="string")
+    """Each home against the other homes: their pooled ``positive_pct`` and the home's funnel position.
+
+    The pool is the other homes whose own figure is shown (a hidden home is left out everywhere, or it could
+    be recovered by subtraction). Over-dispersion is allowed for by an additive between-home variance τ²
+    estimated from the other homes (:func:`~wellled.analysis.stats.overdispersion`). With fewer than
+    ``funnel_min_homes`` other homes there is no funnel position; with none, no pool.
+    """
+    out = figures.copy()
+    shown = (~out["suppressed"].astype(bool) & out["valid"].notna() & out["valid"].fillna(0).gt(0)).to_numpy()
+    columns = {
+        "group_positive_pct": [],
+        "group_valid": [],
+        "pool_homes": [],
+        "funnel_phi": [],
+        "funnel_tau2": [],
+        "funnel_lower_pct": [],
+        "funnel_upper_pct": [],
+        "funnel": [],
+    }
+    positive = out["positive"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    valid = out["valid"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    key = out["period"].astype(str) + "|" + out["theme_id"].astype(str)
+    members = {k: np.flatnonzero((key == k).to_numpy() & shown) for k in key.unique()}
+    for i, k in enumerate(key):
+        others = members[k][members[k] != i]
+        pool_positive, pool_valid = positive[others].sum(), valid[others].sum()
+        p0 = pool_positive / pool_valid if len(others) and pool_valid > 0 else math.nan
+        has_pool = len(others) >= 1 and not math.isnan(p0)
+        phi, tau2 = overdispersion(positive[others] / valid[others], valid[others], p0) if has_pool else (None, None)
+        verdict = has_pool and shown[i] and len(others) >= params.funnel_min_homes
+        lower, upper = funnel_limits_overdispersed(p0, valid[i], tau2 or 0.0, Z998) if verdict else (None, None)
+        position = funnel_position(positive[i] / valid[i], valid[i], p0, Z998, tau2 or 0.0) if verdict else None
+        columns["group_positive_pct"].append(100 * p0 if has_pool else None)
+        columns["group_valid"].append(int(pool_valid) if has_pool else None)
+        columns["pool_homes"].append(len(others))
+        columns["funnel_phi"].append(phi if verdict else None)
+        columns["funnel_tau2"].append(tau2 if verdict else None)
+        columns["funnel_lower_pct"].append(100 * lower if verdict else None)
+        columns["funnel_upper_pct"].append(100 * upper if verdict else None)
+        columns["funnel"].append(position)
+    for name in ("group_positive_pct", "funnel_phi", "funnel_tau2", "funnel_lower_pct", "funnel_upper_pct"):
+        out[name] = pd.array(columns[name], dtype="Float64")
+    out["group_valid"] = pd.array(columns["group_valid"], dtype="Int64")
+    out["pool_homes"] = np.array(columns["pool_homes"], dtype="int64")
+    out["funnel"] = pd.array(columns["funnel"], dtype="string")
     return out
 
 
-def _group_totals(figures: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
-    """Homes pooled per period and theme, counting only homes whose own figures are shown.
-
-    A suppressed home is left out, or its figures could be recovered by subtracting the shown homes from the
-    pool; with fewer than two homes (a home compared with itself) or ``min_respondents`` questionnaires, null.
-    """
-    shown = figures.loc[~figures["suppressed"].astype(bool) & figures["valid"].notna()]
-    totals = (
-        shown.groupby(["period", "theme_id"], observed=True)
-        .agg(
-            positive=("positive", "sum"),
-            valid=("valid", "sum"),
-            respondents=("respondents", "sum"),
-            homes=("home_id", "nunique"),
-        )
-        .reset_index()
-    )
-    hidden = (totals["homes"] < 2) | (totals["respondents"] < params.min_respondents)
-    return pd.DataFrame(
-        {
-            "period": totals["period"].astype("string"),
-            "theme_id": totals["theme_id"].astype("string"),
-            "group_positive_pct": (100 * totals["positive"].astype(float) / totals["valid"].astype(float))
-            .astype("Float64")
-            .mask(hidden),
-            "group_valid": totals["valid"].astype("Int64").mask(hidden),
-        }
+def adjustment_words(phi, tau2) -> str:
+    """How over-dispersion was handled, in words for the summary's ``benchmark.adjustment``."""
+    if phi is None or pd.isna(phi):
+        return "no funnel: fewer than 5 other homes to compare with"
+    if not tau2:
+        return f"none needed: the other homes vary no more than chance allows (phi = {phi:.2f})"
+    return (
+        f"limits widened by the variation between the other homes (additive tau = {100 * math.sqrt(tau2):.1f} "
+        f"points; phi = {phi:.2f})"
     )
 
 
-def funnel_frame(figures: pd.DataFrame, period: str | None = None, theme_id: str | None = None) -> pd.DataFrame:
-    """Funnel limits to draw for each period and theme: 95 % and 99.8 % around the group proportion.
+def funnel_frame(
+    figures: pd.DataFrame, period: str | None = None, theme_id: str | None = None, home_id: str | None = None
+) -> pd.DataFrame:
+    """Funnel limits to draw for each period and theme: 95 % and 99.8 %, widened by τ² for over-dispersion.
 
-    One row per (period, theme_id, valid) for about 60 denominators from 1 to 1.2 x the largest shown home.
+    With ``home_id``: around that home's comparison pool (the other homes) with its τ², as its verdict used.
+    Without: around all shown homes pooled, with τ² estimated from them all. One row per (period, theme_id,
+    valid) for about 60 denominators from 1 to 1.2 x the largest shown home; ``tau2`` says how much was added.
     """
     rows = figures
     if period is not None:
@@ -376,24 +407,34 @@ def funnel_frame(figures: pd.DataFrame, period: str | None = None, theme_id: str
         rows = rows[rows["theme_id"] == theme_id]
     parts = []
     for (each_period, each_theme), part in rows.groupby(["period", "theme_id"], sort=True):
-        p0 = part["group_positive_pct"].iloc[0]
+        shown = part.loc[~part["suppressed"].astype(bool) & part["valid"].fillna(0).gt(0)]
         largest = part["valid"].max()
-        if pd.isna(p0) or pd.isna(largest):
-            continue
+        if home_id is not None:
+            mine = part.loc[part["home_id"] == home_id]
+            if mine.empty or pd.isna(mine["funnel_tau2"].iloc[0]):
+                continue
+            p0, tau2 = float(mine["group_positive_pct"].iloc[0]) / 100, float(mine["funnel_tau2"].iloc[0])
+        else:
+            if len(shown) < 2 or pd.isna(largest):
+                continue
+            k, n = shown["positive"].astype(float), shown["valid"].astype(float)
+            p0 = float(k.sum() / n.sum())
+            tau2 = overdispersion((k / n).to_numpy(), n.to_numpy(), p0)[1]
         valid = np.unique(np.geomspace(1, max(2.0, 1.2 * float(largest)), 60).round().astype(int))
-        low95, high95 = funnel_limits(p0 / 100, valid, Z95)
-        low998, high998 = funnel_limits(p0 / 100, valid, Z998)
+        low95, high95 = funnel_limits_overdispersed(p0, valid, tau2, Z95)
+        low998, high998 = funnel_limits_overdispersed(p0, valid, tau2, Z998)
         parts.append(
             pd.DataFrame(
                 {
                     "period": each_period,
                     "theme_id": each_theme,
-                    "group_positive_pct": float(p0),
+                    "group_positive_pct": 100 * p0,
                     "valid": valid,
                     "lower95_pct": 100 * low95,
                     "upper95_pct": 100 * high95,
                     "lower998_pct": 100 * low998,
                     "upper998_pct": 100 * high998,
+                    "tau2": tau2,
                 }
             )
         )
@@ -406,5 +447,6 @@ def funnel_frame(figures: pd.DataFrame, period: str | None = None, theme_id: str
         "upper95_pct",
         "lower998_pct",
         "upper998_pct",
+        "tau2",
     ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
