@@ -144,17 +144,21 @@ def test_grid_has_every_theme_for_every_home_period_with_data(figures):
     assert pd.isna(figures.loc[("h-a", "2026-Q3", "W3"), "score"])
 
 
-def test_score_is_the_mean_of_survey_and_audit(figures):
+def test_score_weights_survey_and_audit_by_their_evidence(figures):
     w1 = figures.loc[("h-a", "2026-Q3", "W1")]
-    # survey 38/40 = 95 %; audit 1 Met = 100 %; score 97.5
-    assert (w1.positive_pct, w1.compliance_pct, w1.score, w1.rating) == (95.0, 100.0, 97.5, "Outstanding")
+    # survey 38/40 = 95 % from 40 answers and 40 questionnaires: weight 1 (at least 30 and 10);
+    # audit 1 Met = 100 % from 1 item: weight 1/5 = 0.2; score (95 + 0.2 x 100) / 1.2 = 95.833 (plain mean 97.5)
+    assert (w1.positive_pct, w1.compliance_pct, w1.survey_weight, w1.audit_weight) == (95.0, 100.0, 1.0, 0.2)
+    assert (w1.score, w1.rating) == (pytest.approx(95.8333, abs=1e-4), "Outstanding")
+    assert w1.evidence_level == "sufficient"
 
 
 def test_overdue_high_priority_action_caps_the_rating(figures):
     w2 = figures.loc[("h-a", "2026-Q3", "W2")]
-    # survey 36/40 = 90 %; audit (2 + 0.5) / 4 = 62.5 %; score 76.25 would be Good, but W2-04's high-priority
+    # survey 36/40 = 90 % (weight 1); audit (2 + 0.5) / 4 = 62.5 % from 4 items (weight 0.8);
+    # score (90 + 0.8 x 62.5) / 1.8 = 77.78 would be Good, but W2-04's high-priority
     # action was due 2026-08-01 and is still open at 2026-09-30: at most Requires improvement
-    assert (w2.positive_pct, w2.compliance_pct, w2.score) == (90.0, 62.5, 76.25)
+    assert (w2.positive_pct, w2.compliance_pct, w2.score) == (90.0, 62.5, pytest.approx(77.7778, abs=1e-4))
     assert (w2.overdue_high_priority, w2.is_capped, w2.rating) == (1, True, "Requires improvement")
 
 
@@ -173,8 +177,10 @@ def test_cap_depends_on_the_action_being_open_at_the_period_end():
         closed="2026-09-30",
     )
     w2 = theme_figures(w.clean(), KLOE).set_index("theme_id").loc["W2"]
-    # closed on the last day of the quarter: not open at its end, so no cap (score (100 + 0) / 2 = 50)
-    assert (w2.overdue_high_priority, w2.is_capped, w2.rating) == (0, False, "Inadequate")
+    # closed on the last day of the quarter: not open at its end, so no cap. Survey 100 % from 10 answers
+    # (weight min(10/30, 10/10) = 1/3), audit 0 % from 1 item (weight 0.2): (100 / 3) / (1/3 + 0.2) = 62.5
+    assert (w2.overdue_high_priority, w2.is_capped, w2.score) == (0, False, pytest.approx(62.5))
+    assert (w2.rating, w2.evidence_level) == ("Requires improvement", "limited")
 
 
 def test_as_of_judges_actions_at_an_earlier_date(world):

@@ -29,7 +29,7 @@ from wellled.analysis.actions import (
 from wellled.analysis.clean_data import CleanData, load_clean
 from wellled.analysis.comments import comment_table
 from wellled.analysis.framework import DEFAULT_FRAMEWORK, Framework, load_framework
-from wellled.analysis.ratings import overall_rating
+from wellled.analysis.ratings import overall_rating, rating_range
 from wellled.analysis.scope import resolve_home, resolve_period
 from wellled.analysis.spc import SpcParams, pooled_change, spc_summary
 from wellled.analysis.suppression import RESPONSES, unit_label
@@ -123,7 +123,37 @@ def change_over_time(trend: pd.DataFrame, period: str, spc: SpcParams) -> dict:
     return {"spc": chart, "year_on_year": yoy, "rolling_year": rolling}
 
 
-def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework, spc: SpcParams) -> dict:
+def evidence(row, groups: int) -> dict:
+    """What a theme's rating rests on (``theme["evidence"]``), with words for the report."""
+    valid, questionnaires = _count(row.valid), _count(row.respondents)
+    items = int(row.met) + int(row.partially_met) + int(row.not_met)
+    level = str(row.evidence_level)
+    parts = []
+    if valid:
+        parts.append(
+            f"{valid} {'answer' if valid == 1 else 'answers'} from {questionnaires} "
+            f"{'questionnaire' if questionnaires == 1 else 'questionnaires'}"
+        )
+    if items:
+        parts.append(f"{items} audit {'item' if items == 1 else 'items'}")
+    label = {"sufficient": "Evidence", "limited": "Limited evidence", "none": "No evidence"}[level]
+    words = f"{label}: {' and '.join(parts)}" if parts else "No evidence: no survey figure shown and no audit items"
+    return {
+        "level": level,
+        "valid_answers": valid,
+        "questionnaires": questionnaires,
+        "respondent_groups": groups,
+        "audit_items": items,
+        "words": words,
+    }
+
+
+def _rating_words(rating: str, level: str) -> str:
+    return f"Limited evidence: indicative {rating}" if level == "limited" else rating
+
+
+def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework, spc: SpcParams, params) -> dict:
+    low, high = _num(row.score_ci95_low), _num(row.score_ci95_high)
     return {
         "id": row.theme_id,
         "label": row.theme_label,
@@ -138,7 +168,12 @@ def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework,
             "compliance_pct": _num(row.compliance_pct),
         },
         "score": _num(row.score),
+        "score_ci95": None if low is None else [low, high],
         "rating": row.rating,
+        "rating_words": _rating_words(row.rating, str(row.evidence_level)),
+        "rating_range": rating_range(low, high, params.thresholds, bool(row.overdue_high_priority)),
+        "evidence": evidence(row, len(groups)),
+        "weights": {"survey": round(float(row.survey_weight), 3), "audit": round(float(row.audit_weight), 3)},
         "rating_capped": bool(row.is_capped),
         "overdue_high_priority_actions": int(row.overdue_high_priority),
         "trend": [
@@ -250,7 +285,7 @@ def build_summary(
         ].sort_values("respondent_group", key=lambda s: s.map({g: i for i, g in enumerate(GROUPS)}).fillna(9))
         trend = mine.loc[(mine["theme_id"] == row.theme_id) & mine["period"].isin(window)]
         trend = trend.sort_values("period", key=lambda s: s.map(parse_period))
-        themes.append(_theme(row, theme_groups, trend, framework, spc))
+        themes.append(_theme(row, theme_groups, trend, framework, spc, params))
     overall = (
         mine.loc[mine["period"].isin(window) & ~mine["suppressed"].astype(bool) & mine["valid"].notna()]
         .groupby("period")[["positive", "valid"]]

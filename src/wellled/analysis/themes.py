@@ -25,7 +25,14 @@ import pandas as pd
 
 from wellled.analysis.actions import action_table, overdue_high_priority_counts
 from wellled.analysis.framework import Framework, assign_themes
-from wellled.analysis.ratings import RatingThresholds, cap_rating, rate_score
+from wellled.analysis.ratings import (
+    EvidenceParams,
+    RatingThresholds,
+    cap_rating,
+    evidence_level,
+    rate_score,
+    source_weights,
+)
 from wellled.analysis.stats import (
     Z95,
     Z998,
@@ -61,6 +68,7 @@ class AnalysisParams:
     as_of: dt.date | None = None
     combine: tuple[tuple[str, str], ...] = DEFAULT_COMBINE
     funnel_min_homes: int = 5
+    evidence: EvidenceParams = field(default_factory=EvidenceParams)
 
     def __post_init__(self) -> None:
         if not isinstance(self.min_respondents, int) or self.min_respondents < 1:
@@ -91,6 +99,11 @@ class AnalysisParams:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "combine": [list(pair) for pair in self.combine],
             "funnel_min_homes": self.funnel_min_homes,
+            "evidence": {
+                "min_valid_answers": self.evidence.min_valid_answers,
+                "min_questionnaires": self.evidence.min_questionnaires,
+                "min_audit_items": self.evidence.min_audit_items,
+            },
         }
 
 
@@ -244,7 +257,8 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
 
     Columns: keys and ``theme_label``; survey ``positive, valid, respondents, positive_pct, ci95_low_pct,
     ci95_high_pct, suppressed``; audit ``items, met, partially_met, not_met, not_applicable, compliance_pct``;
-    ``score, overdue_high_priority, is_capped, rating``; change against the previous quarter
+    ``score, score_ci95_low, score_ci95_high, survey_weight, audit_weight, evidence_level,
+    overdue_high_priority, is_capped, rating``; change against the previous quarter
     ``previous_period, previous_positive_pct, change_pct_points, change_z, change_p_value, is_significant,
     direction, previous_score, previous_rating``; benchmark against the other homes ``group_positive_pct,
     group_valid, pool_homes, funnel_phi, funnel_tau2, funnel_lower_pct, funnel_upper_pct, funnel``.
@@ -275,7 +289,7 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
     figures["suppressed"] = figures["suppressed"].astype("boolean").fillna(False).astype(bool)
     for column in ["items", *RESULTS.values(), "overdue_high_priority"]:
         figures[column] = figures[column].astype("Int64").fillna(0)
-    figures["score"] = figures[["positive_pct", "compliance_pct"]].astype(float).mean(axis=1, skipna=True)
+    figures = _with_score(figures, params)
     uncapped = [rate_score(score, params.thresholds) for score in figures["score"]]
     rating = [cap_rating(r) if n > 0 else r for r, n in zip(uncapped, figures["overdue_high_priority"], strict=True)]
     figures["is_capped"] = [a != b for a, b in zip(uncapped, rating, strict=True)]
@@ -283,6 +297,57 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
     figures = _with_change(figures, scored, params)
     figures = _with_benchmark(figures, scored, params)
     return figures.drop(columns="theme_order")
+
+
+def _with_score(figures: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
+    """Score = survey and audit figures weighted by how much evidence each has, with a 95 % interval.
+
+    Weights from :func:`~wellled.analysis.ratings.source_weights`. With one source the interval is that
+    source's Wilson interval; with both, score ± 1.96 × √(w_s² se_s² + w_a² se_a²) / (w_s + w_a), each se taken
+    from its Wilson interval (the audit's on met + ½ partially met out of the assessed items).
+    """
+    out = figures.copy()
+    assessed = (out["met"] + out["partially_met"] + out["not_met"]).astype(float).to_numpy()
+    audit_low, audit_high = wilson_interval(
+        (out["met"] + 0.5 * out["partially_met"]).astype(float).to_numpy(), assessed, Z95
+    )
+    rows = zip(
+        out["positive_pct"].astype("Float64").fillna(np.nan).to_numpy(dtype=float),
+        out["ci95_low_pct"].astype("Float64").fillna(np.nan).to_numpy(dtype=float),
+        out["ci95_high_pct"].astype("Float64").fillna(np.nan).to_numpy(dtype=float),
+        out["valid"].astype("Float64").fillna(0).to_numpy(dtype=float),
+        out["respondents"].astype("Float64").fillna(0).to_numpy(dtype=float),
+        out["compliance_pct"].astype("Float64").fillna(np.nan).to_numpy(dtype=float),
+        100 * np.asarray(audit_low, dtype=float),
+        100 * np.asarray(audit_high, dtype=float),
+        assessed,
+        strict=True,
+    )
+    columns: dict[str, list] = {k: [] for k in ("score", "score_low", "score_high", "w_s", "w_a", "evidence")}
+    for survey, s_low, s_high, valid, respondents, audit, a_low, a_high, items in rows:
+        has_survey, has_audit = not math.isnan(survey), not math.isnan(audit)
+        w_s, w_a = source_weights(valid if has_survey else 0, respondents if has_survey else 0, items, params.evidence)
+        w_a = w_a if has_audit else 0.0
+        level = evidence_level(valid if has_survey else 0, respondents if has_survey else 0, items, params.evidence)
+        if w_s and w_a:
+            score = (w_s * survey + w_a * audit) / (w_s + w_a)
+            se = math.hypot(w_s * (s_high - s_low) / (2 * Z95), w_a * (a_high - a_low) / (2 * Z95)) / (w_s + w_a)
+            low, high = max(0.0, score - Z95 * se), min(100.0, score + Z95 * se)
+        elif w_s:
+            score, low, high = survey, s_low, s_high
+        elif w_a:
+            score, low, high = audit, a_low, a_high
+        else:
+            score = low = high = math.nan
+        for key, value in zip(columns, (score, low, high, w_s, w_a, level), strict=True):
+            columns[key].append(value)
+    out["score"] = np.array(columns["score"], dtype=float)
+    out["score_ci95_low"] = np.array(columns["score_low"], dtype=float)
+    out["score_ci95_high"] = np.array(columns["score_high"], dtype=float)
+    out["survey_weight"] = np.array(columns["w_s"], dtype=float)
+    out["audit_weight"] = np.array(columns["w_a"], dtype=float)
+    out["evidence_level"] = columns["evidence"]
+    return out
 
 
 def _with_change(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
