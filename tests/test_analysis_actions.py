@@ -7,6 +7,7 @@ import pytest
 
 from wellled.analysis.actions import action_status, action_summary, action_table, repeat_findings, response_rates
 from wellled.analysis.framework import load_framework
+from wellled.analysis.suppression import SuppressionParams
 
 KLOE = load_framework("cqc-kloe-2017")
 SAF = load_framework("cqc-saf-2024")
@@ -183,7 +184,7 @@ def test_response_rates():
             ("h-b", "staff"): 7,
         }
     )
-    rates = response_rates(frame, HOMES, "h-a", "2026-Q3")
+    rates = response_rates(frame, HOMES, "h-a", "2026-Q3", SuppressionParams(combine=()))
     assert rates["staff"] == {
         "responses": 10,
         "eligible": 50,
@@ -202,6 +203,17 @@ def test_response_rates():
         "suppressed": True,
     }
     assert rates["professional"]["responses"] == 0 and not rates["professional"]["suppressed"]
+    # combining (the default): family 3 joins resident 9 as "resident and family" 12, shown, with no denominator
+    combined = response_rates(frame, HOMES, "h-a", "2026-Q3")
+    assert list(combined) == ["staff", "professional", "resident and family"]
+    assert combined["resident and family"] == {
+        "responses": 12,
+        "eligible": None,
+        "eligible_source": None,
+        "rate_pct": None,
+        "suppressed": False,
+        "combined_from": ["resident", "family"],
+    }
     other = response_rates(frame, HOMES, "h-b", "2026-Q3")
     assert (other["resident"]["rate_pct"], other["resident"]["eligible_source"]) == (20.0, "beds")  # 6 / 30 beds
     assert other["staff"]["rate_pct"] is None and other["staff"]["responses"] == 7  # no headcount

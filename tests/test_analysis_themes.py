@@ -125,17 +125,21 @@ def test_grid_has_every_theme_for_every_home_period_with_data(figures):
     assert pd.isna(figures.loc[("h-a", "2026-Q3", "W3"), "score"])
 
 
-def test_score_is_the_mean_of_survey_and_audit(figures):
+def test_score_weights_survey_and_audit_by_their_evidence(figures):
     w1 = figures.loc[("h-a", "2026-Q3", "W1")]
-    # survey 38/40 = 95 %; audit 1 Met = 100 %; score 97.5
-    assert (w1.positive_pct, w1.compliance_pct, w1.score, w1.rating) == (95.0, 100.0, 97.5, "Outstanding")
+    # survey 38/40 = 95 % from 40 answers and 40 questionnaires: weight 1 (at least 30 and 10);
+    # audit 1 Met = 100 % from 1 item: weight 1/5 = 0.2; score (95 + 0.2 x 100) / 1.2 = 95.833 (plain mean 97.5)
+    assert (w1.positive_pct, w1.compliance_pct, w1.survey_weight, w1.audit_weight) == (95.0, 100.0, 1.0, 0.2)
+    assert (w1.score, w1.rating) == (pytest.approx(95.8333, abs=1e-4), "Outstanding")
+    assert w1.evidence_level == "sufficient"
 
 
 def test_overdue_high_priority_action_caps_the_rating(figures):
     w2 = figures.loc[("h-a", "2026-Q3", "W2")]
-    # survey 36/40 = 90 %; audit (2 + 0.5) / 4 = 62.5 %; score 76.25 would be Good, but W2-04's high-priority
+    # survey 36/40 = 90 % (weight 1); audit (2 + 0.5) / 4 = 62.5 % from 4 items (weight 0.8);
+    # score (90 + 0.8 x 62.5) / 1.8 = 77.78 would be Good, but W2-04's high-priority
     # action was due 2026-08-01 and is still open at 2026-09-30: at most Requires improvement
-    assert (w2.positive_pct, w2.compliance_pct, w2.score) == (90.0, 62.5, 76.25)
+    assert (w2.positive_pct, w2.compliance_pct, w2.score) == (90.0, 62.5, pytest.approx(77.7778, abs=1e-4))
     assert (w2.overdue_high_priority, w2.is_capped, w2.rating) == (1, True, "Requires improvement")
 
 
@@ -154,8 +158,10 @@ def test_cap_depends_on_the_action_being_open_at_the_period_end():
         closed="2026-09-30",
     )
     w2 = theme_figures(w.clean(), KLOE).set_index("theme_id").loc["W2"]
-    # closed on the last day of the quarter: not open at its end, so no cap (score (100 + 0) / 2 = 50)
-    assert (w2.overdue_high_priority, w2.is_capped, w2.rating) == (0, False, "Inadequate")
+    # closed on the last day of the quarter: not open at its end, so no cap. Survey 100 % from 10 answers
+    # (weight min(10/30, 10/10) = 1/3), audit 0 % from 1 item (weight 0.2): (100 / 3) / (1/3 + 0.2) = 62.5
+    assert (w2.overdue_high_priority, w2.is_capped, w2.score) == (0, False, pytest.approx(62.5))
+    assert (w2.rating, w2.evidence_level) == ("Requires improvement", "limited")
 
 
 def test_as_of_judges_actions_at_an_earlier_date(world):
@@ -192,19 +198,34 @@ def test_small_change_is_not_significant():
 
 
 def test_benchmark_and_funnel_positions(figures):
-    # all homes in 2026-Q3 on W1: (38 + 20) / (40 + 40) = 72.5 %
-    # limits at n = 40: 3.090232 * sqrt(0.725 * 0.275 / 40) = 3.090232 * 0.0706001 = 0.218171 -> 50.683 .. 94.317 %
+    # each home against the other: h-a (38/40 = 95 %) against h-b (20/40 = 50 %) and the other way round;
+    # one other home is fewer than 5, so no funnel position by default
     a, b = figures.loc[("h-a", "2026-Q3", "W1")], figures.loc[("h-b", "2026-Q3", "W1")]
-    assert a.group_positive_pct == b.group_positive_pct == 72.5
-    assert (a.funnel_lower_pct, a.funnel_upper_pct) == pytest.approx((50.683, 94.317), abs=1e-3)
+    assert (a.group_positive_pct, b.group_positive_pct) == (50.0, 95.0)
+    assert (a.pool_homes, b.pool_homes) == (1, 1)
+    assert pd.isna(a.funnel) and pd.isna(b.funnel) and pd.isna(a.funnel_lower_pct)
+
+
+def test_funnel_positions_against_the_other_home_when_allowed(world):
+    figures = theme_figures(world, KLOE, AnalysisParams(funnel_min_homes=1)).set_index(
+        ["home_id", "period", "theme_id"]
+    )
+    a, b = figures.loc[("h-a", "2026-Q3", "W1")], figures.loc[("h-b", "2026-Q3", "W1")]
+    # one other home is exactly on its own pool: z = 0, phi = 0, tau2 = 0 (plain binomial limits)
+    # h-a: p0 = 0.5, n = 40: 3.090232 * sqrt(0.25 / 40) = 0.244305 -> 25.569 .. 74.431 %; 95 % is above
+    assert (a.funnel_phi, a.funnel_tau2) == (0.0, 0.0)
+    assert (a.funnel_lower_pct, a.funnel_upper_pct) == pytest.approx((25.569, 74.431), abs=1e-3)
+    # h-b: p0 = 0.95: 3.090232 * sqrt(0.95 * 0.05 / 40) = 0.106491 -> 84.351 .. 100 %; 50 % is below
+    assert (b.funnel_lower_pct, b.funnel_upper_pct) == pytest.approx((84.351, 100.0), abs=1e-3)
     assert (a.funnel, b.funnel) == ("above", "below")
 
 
 def test_group_figure_and_funnel_are_hidden_when_too_small(figures):
-    # 2026-Q2 W1: h-a 40 + h-b 3 questionnaires. h-b is suppressed, so it is left out of the pool (else
-    # pool - h-a would give h-b's figures); h-a alone is no group to compare with: no benchmark at all
+    # 2026-Q2 W1: h-a 40 + h-b 3 questionnaires. h-b is suppressed, so it is left out of every pool (else a
+    # pool less the shown homes would give its figures): h-a has no other home to compare with
+    assert pd.isna(figures.loc[("h-a", "2026-Q2", "W1"), "group_positive_pct"])
+    assert figures.loc[("h-a", "2026-Q2", "W1"), "pool_homes"] == 0
     for home in ("h-a", "h-b"):
-        assert pd.isna(figures.loc[(home, "2026-Q2", "W1"), "group_positive_pct"])
         assert pd.isna(figures.loc[(home, "2026-Q2", "W1"), "funnel"])
     w = World()
     w.questionnaires("h-a", "2026-Q3", "staff", 4, {"q1": 2})
@@ -212,16 +233,22 @@ def test_group_figure_and_funnel_are_hidden_when_too_small(figures):
     assert pd.isna(lonely.group_positive_pct) and pd.isna(lonely.funnel)
 
 
-def test_funnel_frame_draws_limits_around_the_group(figures):
+def test_funnel_frame_draws_overdispersed_limits_around_the_group(figures):
     frame = funnel_frame(figures.reset_index(), period="2026-Q3", theme_id="W1")
+    # all shown homes: 58 / 80 = 72.5 %; s^2 = 0.725 * 0.275 / 40 = 0.004984375; z^2 = 0.225^2 / s^2 = 10.15677;
+    # winsorised at the 10 % and 90 % quantiles of two values, z shrinks by 0.8: phi = 0.64 * 10.15677 = 6.50033;
+    # tau2 = (2 phi - 1) / (2w - w) = 12.00067 * s^2 = 0.0598156
     assert set(frame["group_positive_pct"]) == {72.5}
+    assert frame["tau2"].iloc[0] == pytest.approx(0.0598156, abs=1e-6)
     assert frame["valid"].min() == 1 and frame["valid"].max() == 48  # up to 1.2 x the largest home's 40 answers
     for row in frame.itertuples():
-        spread = 3.090232 * (0.725 * 0.275 / row.valid) ** 0.5
+        spread = 3.090232 * (0.725 * 0.275 / row.valid + 0.0598156) ** 0.5
         assert row.lower998_pct == pytest.approx(100 * max(0.0, 0.725 - spread), abs=1e-3)
         assert row.upper998_pct == pytest.approx(100 * min(1.0, 0.725 + spread), abs=1e-3)
         assert row.lower998_pct <= row.lower95_pct <= row.upper95_pct <= row.upper998_pct
     assert funnel_frame(figures.reset_index(), period="2026-Q1").empty
+    # for one home: around its own pool (the other homes), as its verdict; none when it has no verdict
+    assert funnel_frame(figures.reset_index(), period="2026-Q3", theme_id="W1", home_id="h-a").empty
 
 
 def test_a_suppressed_home_is_left_out_of_the_pool_so_it_cannot_be_subtracted_back_out():
@@ -230,7 +257,7 @@ def test_a_suppressed_home_is_left_out_of_the_pool_so_it_cannot_be_subtracted_ba
     w.questionnaires("h-b", "2026-Q3", "staff", 8, {"q1": 2})
     w.questionnaires("h-c", "2026-Q3", "staff", 3, {"q1": 5})
     figures = theme_figures(w.clean(), KLOE).set_index(["home_id", "theme_id"])
-    shown = figures.loc[[("h-a", "W1"), ("h-b", "W1")]]
+    shown = figures.loc[[("h-b", "W1")]]  # the other homes of h-a whose figure is shown
     assert figures.loc[("h-c", "W1"), "suppressed"]
     assert figures.loc[("h-a", "W1"), "group_valid"] == shown["valid"].sum()
     assert figures.loc[("h-a", "W1"), "group_positive_pct"] == pytest.approx(

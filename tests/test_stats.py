@@ -10,7 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest, chi2_contingency
 
-from wellled.analysis.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
+from wellled.analysis.stats import (
+    Z95,
+    Z998,
+    funnel_limits,
+    funnel_limits_overdispersed,
+    funnel_position,
+    overdispersion,
+    two_proportion_test,
+    wilson_interval,
+)
 
 
 def test_wilson_by_hand():
@@ -88,3 +97,27 @@ def test_funnel_position():
     positions = funnel_position([0.93, 0.92, 0.68, 0.67, math.nan], [100] * 5, 0.8)
     assert positions.tolist() == ["above", "within", "within", "below", None]
     assert funnel_position(0.5, 0, 0.8) is None
+
+
+def test_overdispersed_funnel_worked_example_by_hand():
+    # Spiegelhalter (2005), additive random effects as in FunnelPlotR. Five homes of 100 answers with
+    # 50, 60, 70, 80, 90 % positive around p0 = 70 %: s = sqrt(0.7 * 0.3 / 100) = 0.0458258;
+    # z = (-4.36436, -2.18218, 0, 2.18218, 4.36436). The 10 % and 90 % quantiles (linear, 5 values) are
+    # -4.36436 + 0.4 * 2.18218 = -3.49149 and +3.49149, so winsorised z = (-3.49149, -2.18218, 0, 2.18218,
+    # 3.49149); phi = (2 * 12.1905 + 2 * 4.7619) / 5 = 6.78095. N phi = 33.9048 > N - 1 = 4, so
+    # tau2 = (33.9048 - 4) / (sum w - sum w^2 / sum w) with w = 1 / s^2 = 476.190: 29.9048 / 1904.76 = 0.0157
+    phi, tau2 = overdispersion([0.5, 0.6, 0.7, 0.8, 0.9], [100] * 5, 0.7)
+    assert phi == pytest.approx(6.78095, abs=1e-4)
+    assert tau2 == pytest.approx(0.0157, abs=1e-6)
+    # a home of 100 answers at 45 %: binomial limits 0.7 -+ 3.090232 * 0.0458258 = 0.55839 .. 0.84161 put it
+    # below; widened, 0.7 -+ 3.090232 * sqrt(0.0021 + 0.0157) = 0.7 -+ 0.41229 = 0.28771 .. 1 (clipped): within
+    assert funnel_limits_overdispersed(0.7, 100, tau2) == pytest.approx((0.28771, 1.0), abs=1e-5)
+    assert funnel_position(0.45, 100, 0.7) == "below"
+    assert funnel_position(0.45, 100, 0.7, tau2=tau2) == "within"
+
+
+def test_no_overdispersion_adds_nothing():
+    # homes exactly on p0: phi = 0 <= (N - 1) / N, tau2 = 0: the limits are the binomial ones
+    phi, tau2 = overdispersion([0.7] * 6, [50, 80, 100, 120, 150, 200], 0.7)
+    assert (phi, tau2) == (0.0, 0.0)
+    assert funnel_limits_overdispersed(0.7, 100, tau2) == pytest.approx(funnel_limits(0.7, 100))

@@ -185,15 +185,30 @@ def test_theme_w1_by_hand(summary):
         ("staff", "secondary", None),
         ("family", "primary", None),
     ]
-    # audit W1-01 partially met: 50 %; score (67.857 + 50) / 2 = 58.9 -> Inadequate
+    # audit W1-01 partially met: 50 % from 1 item (weight 0.2); survey weight min(28/30, 17/10) = 0.9333;
+    # score (0.9333 x 67.857 + 0.2 x 50) / 1.1333 = 64.7 -> Requires improvement (a plain mean gave 58.9)
     assert w1["audit"]["compliance_pct"] == 50.0
-    assert (w1["score"], w1["rating"], w1["rating_capped"]) == (58.9, "Inadequate", False)
+    assert (w1["score"], w1["rating"], w1["rating_capped"]) == (64.7, "Requires improvement", False)
+    assert w1["weights"] == {"survey": 0.933, "audit": 0.2}
+    # 28 answers (< 30): limited evidence, and the rating says so
+    assert w1["evidence"] == {
+        "level": "limited",
+        "valid_answers": 28,
+        "questionnaires": 17,
+        "respondent_groups": 2,
+        "audit_items": 1,
+        "words": "Limited evidence: 28 answers from 17 questionnaires and 1 audit item",
+    }
+    assert w1["rating_words"] == "Limited evidence: indicative Requires improvement"
+    low, high = w1["score_ci95"]
+    assert low < 60 < 64.7 < high and w1["rating_range"]["words"].startswith("between Inadequate and ")
 
 
 def test_theme_w2_capped_and_change(summary):
     w2 = summary["themes"][1]
-    # q3: 8 x 2 and 6 x 4 -> 6 / 14 = 42.9 %; audit 1 Met, 1 Not met -> 50 %; score 46.4 -> Inadequate anyway
-    assert (w2["survey"]["positive_pct"], w2["audit"]["compliance_pct"], w2["score"]) == (42.9, 50.0, 46.4)
+    # q3: 8 x 2 and 6 x 4 -> 6 / 14 = 42.9 % (weight 14/30); audit 1 Met, 1 Not met -> 50 % (weight 2/5);
+    # score (0.4667 x 42.857 + 0.4 x 50) / 0.8667 = 46.2 -> Inadequate anyway
+    assert (w2["survey"]["positive_pct"], w2["audit"]["compliance_pct"], w2["score"]) == (42.9, 50.0, 46.2)
     assert w2["overdue_high_priority_actions"] == 1 and w2["rating"] == "Inadequate" and not w2["rating_capped"]
     w1 = summary["themes"][0]
     # 2026-Q2 W1: 6 staff, q1 positive, q2 not: 6 / 12 = 50 %; now 19 / 28: +17.9 points
@@ -205,15 +220,17 @@ def test_theme_w2_capped_and_change(summary):
 
 
 def test_benchmark_in_summary(summary):
-    # all homes 2026-Q3 W1: h-a 19 / 28 and h-b (q1 4 +, q2 2 -> 4 +) 20 / 20 -> 39 / 48 = 81.25 %
+    # the other homes in 2026-Q3 W1: h-b only (q1 4 +, q2 2 -> 4 +): 20 / 20 = 100 %; h-a itself is left out
     bench = summary["themes"][0]["benchmark"]
-    assert bench["group_positive_pct"] == 81.2 and bench["group_valid"] == 48
-    # limits at n = 28: 3.0902 * sqrt(0.8125 * 0.1875 / 28) = 0.22794 -> 58.5 .. 100; 67.9 is within
-    assert (bench["funnel"], bench["funnel_lower_pct"], bench["funnel_upper_pct"]) == ("within", 58.5, 100.0)
+    assert bench["group_positive_pct"] == 100.0 and bench["group_valid"] == 20 and bench["pool_homes"] == 1
+    # one other home is fewer than the 5 a funnel needs: no position, and the summary says why
+    assert (bench["funnel"], bench["funnel_lower_pct"], bench["funnel_upper_pct"]) == (None, None, None)
+    assert bench["adjustment"].startswith("no funnel: fewer than 5 other homes")
 
 
 def test_overall_actions_rates_and_comments(summary):
-    assert summary["overall_rating"] == "Inadequate"  # W1 and W2 Inadequate
+    # one theme Inadequate (W2), and three of five with no evidence at all: insufficient evidence overall
+    assert summary["overall_rating"] == "Insufficient evidence"
     actions = summary["actions"]
     assert (actions["open"], actions["overdue"], actions["overdue_high_priority"]) == (2, 1, 1)
     assert [a["item_id"] for a in actions["items"]] == ["W2-02", "W1-01"]

@@ -69,12 +69,12 @@ def test_audit_compliance_and_group_benchmark_by_hand(demo_data, summaries):
     met, partial, not_met = (int(counts.get(r, 0)) for r in ("Met", "Partially met", "Not met"))
     w2 = summaries["birch-lodge"]["themes"][1]
     assert w2["audit"]["compliance_pct"] == round(100 * (met + 0.5 * partial) / (met + partial + not_met), 1)
-    pooled = [survey_by_hand(demo_data, home, "W2") for home in summaries]
+    pooled = [survey_by_hand(demo_data, home, "W2") for home in summaries if home != "birch-lodge"]
     expected = 100 * sum(p for p, _, _ in pooled) / sum(v for _, v, _ in pooled)
     assert w2["benchmark"]["group_positive_pct"] == round(expected, 1)
 
 
-def test_elm_grove_small_family_sample_is_suppressed(demo_data, summaries):
+def test_elm_grove_small_family_sample_is_never_shown_alone(demo_data, summaries):
     responses = demo_data.table("responses")
     family = responses[
         (responses["home_id"] == "elm-grove")
@@ -83,11 +83,15 @@ def test_elm_grove_small_family_sample_is_suppressed(demo_data, summaries):
     ]
     assert 0 < len(family) < 5
     summary = summaries["elm-grove"]
+    # the family questionnaires are shown only combined with another group ("family and professional"), or hidden
     for theme in summary["themes"]:
         for group in theme["survey"]["by_group"]:
-            if group["respondent_group"] == "family":
-                assert group["suppression"] == "primary" and group["positive_pct"] is None
-    assert summary["response_rates"]["family"]["suppressed"]
+            if "family" in group["respondent_group"] and not group["suppressed"]:
+                assert "family" in group["combined_from"] and group["respondents"] >= 5
+    assert "family" not in summary["response_rates"]
+    combined = [r for r in summary["response_rates"].values() if "family" in r.get("combined_from", [])]
+    assert len(combined) == 1 and (combined[0]["suppressed"] or combined[0]["responses"] >= 5)
+    assert summary["disclosure"]["groups_combined"] >= 1
     assert all(c["respondent_group"] != "family" for c in summary["comments"])
 
 

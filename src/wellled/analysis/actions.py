@@ -7,17 +7,17 @@ Public API:
 - :func:`action_summary` ``(status, home_id, period) -> dict``: counts, ``closed_on_time_pct`` and the list.
 - :func:`overdue_high_priority_counts` ``(actions, home_periods, as_of=None) -> frame``: for the rating cap.
 - :func:`repeat_findings` ``(audits, framework, home_id, period) -> frame``: items Not met twice running.
-- :func:`response_rates` ``(responses, homes, home_id, period, min_respondents=5) -> dict``.
+- :func:`response_rates` ``(responses, homes, home_id, period, params, protected=None) -> dict``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 import pandas as pd
 
 from wellled.analysis.framework import Framework, assign_themes
+from wellled.analysis.suppression import RESPONSES, SuppressionParams, protect
 from wellled.check.contract import respondent_groups
 from wellled.periods import period_bounds
 
@@ -191,41 +191,65 @@ def response_rates(
     homes: pd.DataFrame,
     home_id: str,
     period: str,
-    min_respondents: int = 5,
-    hidden_elsewhere: Iterable[str] = (),
+    params: SuppressionParams | int = 5,
+    protected: pd.DataFrame | None = None,
 ) -> dict:
-    """Questionnaires per group in the period, and the rate against staff headcount or residents (else beds).
+    """Questionnaires per published group in the period, and the rate against staff headcount or residents
+    (else beds); keyed by group, a combined group by its name (e.g. ``family and professional``).
 
-    A group with 1 to ``min_respondents - 1`` questionnaires shows neither its count nor its rate; where that
-    hides exactly one group, the next smallest group is hidden too, so no count can be worked out by
-    subtracting the shown ones from a theme's total. ``hidden_elsewhere``: groups whose figures another table
-    of the same summary hides (a theme's ``by_group``); their counts are hidden here too, for the same reason.
+    Counts are hidden by :mod:`wellled.analysis.suppression`; ``protected`` is its result for the whole
+    summary (themes and response counts together), else the response counts are protected on their own.
     """
+    params = params if isinstance(params, SuppressionParams) else SuppressionParams(min_respondents=params)
     rows = responses.loc[(responses["home_id"] == home_id) & (responses["period"] == period)]
     counts = rows["respondent_group"].value_counts()
+    if protected is None:
+        questionnaires = pd.DataFrame(
+            {
+                "home_id": home_id,
+                "period": period,
+                "respondent_group": list(counts.index),
+                "questionnaires": counts.values,
+            }
+        )
+        protected = protect(_NO_ANSWERS, questionnaires, params)
+    table = protected.loc[
+        (protected["table"] == RESPONSES) & (protected["home_id"] == home_id) & (protected["period"] == period)
+    ].set_index("unit")
     home = homes.loc[homes["home_id"] == home_id].iloc[0]
     residents = home.get("residents")
     denominators = {
         "staff": (home.get("staff_headcount"), "staff_headcount"),
         "resident": (residents, "residents") if pd.notna(residents) else (home.get("beds"), "beds"),
     }
+    combined = {g for unit in table.index for g in table.loc[unit, "combined_from"]}
     out = {}
-    for group in GROUPS:
-        count = int(counts.get(group, 0))
-        eligible, source = denominators.get(group, (None, None))
+    for unit in [g for g in GROUPS if g not in combined] + [u for u in table.index if u not in GROUPS]:
+        count = int(table.loc[unit, "respondents"]) if unit in table.index else 0
+        eligible, source = denominators.get(unit, (None, None))
         eligible = int(eligible) if eligible is not None and pd.notna(eligible) and eligible > 0 else None
-        suppressed = 0 < count < min_respondents or (count > 0 and group in set(hidden_elsewhere))
-        rate = None if eligible is None or suppressed else round(100 * count / eligible, 1)
-        out[group] = {
+        suppressed = unit in table.index and pd.notna(table.loc[unit, "suppression"])
+        entry = {
             "responses": None if suppressed else count,
             "eligible": eligible,
             "eligible_source": source if eligible is not None else None,
-            "rate_pct": rate,
+            "rate_pct": None if eligible is None or suppressed else round(100 * count / eligible, 1),
             "suppressed": bool(suppressed),
         }
-    hidden = [g for g in GROUPS if out[g]["suppressed"]]
-    shown = [g for g in GROUPS if not out[g]["suppressed"] and out[g]["responses"]]
-    if len(hidden) == 1 and shown:
-        smallest = min(shown, key=lambda g: out[g]["responses"])
-        out[smallest].update(responses=None, rate_pct=None, suppressed=True)
+        if unit not in GROUPS:
+            entry["combined_from"] = list(table.loc[unit, "combined_from"])
+        out[unit] = entry
     return out
+
+
+_NO_ANSWERS = pd.DataFrame(
+    {
+        "response_id": pd.Series(dtype="str"),
+        "home_id": pd.Series(dtype="str"),
+        "period": pd.Series(dtype="str"),
+        "theme_id": pd.Series(dtype="str"),
+        "respondent_group": pd.Series(dtype="str"),
+        "score": pd.Series(dtype="int64"),
+        "is_positive": pd.Series(dtype="bool"),
+    }
+)

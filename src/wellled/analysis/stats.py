@@ -5,7 +5,9 @@ Public API (vectorised: scalars or numpy arrays in, the same out; no I/O):
 - :func:`wilson_interval` ``(positive, valid, z=Z95) -> (low, high)`` as proportions 0..1.
 - :func:`two_proportion_test` ``(positive_a, valid_a, positive_b, valid_b) -> (z, p_value)``.
 - :func:`funnel_limits` ``(group_proportion, valid, z=Z998) -> (lower, upper)`` as proportions 0..1.
-- :func:`funnel_position` ``(proportion, valid, group_proportion, z=Z998) -> array of above/within/below``.
+- :func:`funnel_position` ``(proportion, valid, group_proportion, z=Z998, tau2=0) -> above/within/below``.
+- :func:`overdispersion` ``(proportion, valid, group_proportion, trim=0.1) -> (phi, tau2)``.
+- :func:`funnel_limits_overdispersed` ``(group_proportion, valid, tau2, z=Z998) -> (lower, upper)``.
 
 Where a denominator is zero the result is NaN (or None for positions).
 """
@@ -86,16 +88,62 @@ def funnel_limits(group_proportion, valid, z: float = Z998):
     return lower, upper
 
 
-def funnel_position(proportion, valid, group_proportion, z: float = Z998):
+def funnel_position(proportion, valid, group_proportion, z: float = Z998, tau2=0.0):
     """``above``, ``within`` or ``below`` the funnel limits for each home; None where anything is missing.
 
     >>> funnel_position([0.95, 0.8, 0.6], [100, 100, 100], 0.8).tolist()
     ['above', 'within', 'below']
     """
     p = np.asarray(proportion, dtype=float)
-    lower, upper = funnel_limits(group_proportion, valid, z)
+    lower, upper = funnel_limits_overdispersed(group_proportion, valid, tau2, z)
     lower, upper = np.asarray(lower), np.asarray(upper)
     position = np.where(p > upper, "above", np.where(p < lower, "below", "within")).astype(object)
     missing = np.isnan(p) | np.isnan(lower) | np.isnan(upper)
     position = np.where(missing, None, position)
     return position if position.ndim else position.item()
+
+
+def overdispersion(proportion, valid, group_proportion: float, trim: float = 0.1) -> tuple[float, float]:
+    """(φ, τ²) of units around ``group_proportion`` (Spiegelhalter 2005; as FunnelPlotR, additive method).
+
+    zᵢ = (pᵢ − p0)/sᵢ with sᵢ = √(p0(1−p0)/nᵢ); the z-scores are winsorised at the ``trim`` and 1 − ``trim``
+    quantiles; φ = mean of the squared winsorised z. If N·φ > N − 1, τ² = (N·φ − (N − 1)) / (Σwᵢ − Σwᵢ²/Σwᵢ)
+    with wᵢ = 1/sᵢ², else 0. τ² is on the proportion scale (a between-unit variance).
+
+    >>> phi, tau2 = overdispersion([0.5, 0.6, 0.7, 0.8, 0.9], [100] * 5, 0.7)
+    >>> round(phi, 3), round(tau2, 5)
+    (6.781, 0.0157)
+    """
+    p = np.asarray(proportion, dtype=float)
+    n = np.asarray(valid, dtype=float)
+    p0 = float(group_proportion)
+    if len(p) == 0 or not 0 < p0 < 1:
+        return math.nan, 0.0
+    s = np.sqrt(p0 * (1 - p0) / n)
+    z = (p - p0) / s
+    low, high = np.quantile(z, [trim, 1 - trim])
+    phi = float(np.mean(np.clip(z, low, high) ** 2))
+    count = len(z)
+    w = 1 / s**2
+    if count * phi <= count - 1:
+        return phi, 0.0
+    tau2 = (count * phi - (count - 1)) / (w.sum() - (w**2).sum() / w.sum())
+    return phi, float(max(tau2, 0.0))
+
+
+def funnel_limits_overdispersed(group_proportion, valid, tau2: float = 0.0, z: float = Z998):
+    """Limits p0 ± z·√(p0(1−p0)/n + τ²), clipped to 0..1: :func:`funnel_limits` widened by τ².
+
+    >>> lower, upper = funnel_limits_overdispersed(0.8, 100, 0.0)
+    >>> round(float(lower), 4), round(float(upper), 4)
+    (0.6764, 0.9236)
+    """
+    p0 = np.asarray(group_proportion, dtype=float)
+    n = np.asarray(valid, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = z * np.sqrt(p0 * (1 - p0) / n + tau2)
+        lower = np.where(n > 0, np.clip(p0 - spread, 0.0, 1.0), np.nan)
+        upper = np.where(n > 0, np.clip(p0 + spread, 0.0, 1.0), np.nan)
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper

@@ -29,11 +29,20 @@ from wellled.analysis.actions import (
 from wellled.analysis.clean_data import CleanData, load_clean
 from wellled.analysis.comments import comment_table
 from wellled.analysis.framework import DEFAULT_FRAMEWORK, Framework, load_framework
-from wellled.analysis.ratings import overall_rating
+from wellled.analysis.ratings import overall_rating, rating_range
 from wellled.analysis.scope import resolve_home, resolve_period
-from wellled.analysis.themes import AnalysisParams, group_figures, scored_answers, theme_figures
+from wellled.analysis.spc import SpcParams, pooled_change, spc_summary
+from wellled.analysis.suppression import RESPONSES, unit_label
+from wellled.analysis.themes import (
+    AnalysisParams,
+    adjustment_words,
+    protected_groups,
+    publish_groups,
+    scored_answers,
+    theme_figures,
+)
 from wellled.paths import Paths
-from wellled.periods import parse_period, period_bounds, period_range
+from wellled.periods import parse_period, period_bounds, period_range, shift_period
 
 SCHEMA_VERSION = 1
 NOTICE = "Indicative ratings from the provider's own survey and audit data. Only CQC rates a service."
@@ -74,13 +83,77 @@ def _survey(row, groups: pd.DataFrame) -> dict:
                 "ci95": _ci(group),
                 "suppressed": bool(group.suppressed),
                 "suppression": None if pd.isna(group.suppression) else str(group.suppression),
+                **({"combined_from": list(group.combined_from)} if len(group.combined_from) > 1 else {}),
             }
             for group in groups.itertuples(index=False)
         ],
     }
 
 
-def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework) -> dict:
+def _pool(trend: pd.DataFrame, periods: list[str]) -> tuple[tuple[int, int], list[str]]:
+    """(positive, valid) summed over the shown quarters among ``periods``, and those quarters."""
+    rows = trend.loc[trend["period"].isin(periods) & ~trend["suppressed"].astype(bool) & trend["valid"].notna()]
+    return (int(rows["positive"].sum()), int(rows["valid"].sum())), [str(p) for p in rows["period"]]
+
+
+def change_over_time(trend: pd.DataFrame, period: str, spc: SpcParams) -> dict:
+    """``spc``, ``year_on_year`` and ``rolling_year`` of one series (columns period, positive, valid,
+    suppressed; oldest first). Hidden quarters are left out of every pool, so nothing hidden can be
+    recovered by subtraction."""
+    valid = [None if pd.isna(v) else int(v) for v in trend["valid"]]
+    positive = [None if pd.isna(v) else int(v) for v in trend["positive"]]
+    chart = spc_summary(list(trend["period"]), positive, valid, list(trend["suppressed"].astype(bool)), spc)
+    year_ago = shift_period(period, -4)
+    (k1, n1), _ = _pool(trend, [period])
+    (k0, n0), _ = _pool(trend, [year_ago])
+    yoy = pooled_change((k0, n0), (k1, n1), spc) if n0 and n1 else None
+    if yoy is not None:
+        yoy = {"previous_period": year_ago, **yoy}
+    last_four = [shift_period(period, -i) for i in range(4)]
+    four_before = [shift_period(period, -i) for i in range(4, 8)]
+    after, after_periods = _pool(trend, last_four)
+    before, before_periods = _pool(trend, four_before)
+    rolling = None
+    if len(after_periods) >= 2 and len(before_periods) >= 2:
+        rolling = {
+            "periods": after_periods,
+            "previous_periods": before_periods,
+            **(pooled_change(before, after, spc) or {}),
+        }
+    return {"spc": chart, "year_on_year": yoy, "rolling_year": rolling}
+
+
+def evidence(row, groups: int) -> dict:
+    """What a theme's rating rests on (``theme["evidence"]``), with words for the report."""
+    valid, questionnaires = _count(row.valid), _count(row.respondents)
+    items = int(row.met) + int(row.partially_met) + int(row.not_met)
+    level = str(row.evidence_level)
+    parts = []
+    if valid:
+        parts.append(
+            f"{valid} {'answer' if valid == 1 else 'answers'} from {questionnaires} "
+            f"{'questionnaire' if questionnaires == 1 else 'questionnaires'}"
+        )
+    if items:
+        parts.append(f"{items} audit {'item' if items == 1 else 'items'}")
+    label = {"sufficient": "Evidence", "limited": "Limited evidence", "none": "No evidence"}[level]
+    words = f"{label}: {' and '.join(parts)}" if parts else "No evidence: no survey figure shown and no audit items"
+    return {
+        "level": level,
+        "valid_answers": valid,
+        "questionnaires": questionnaires,
+        "respondent_groups": groups,
+        "audit_items": items,
+        "words": words,
+    }
+
+
+def _rating_words(rating: str, level: str) -> str:
+    return f"Limited evidence: indicative {rating}" if level == "limited" else rating
+
+
+def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework, spc: SpcParams, params) -> dict:
+    low, high = _num(row.score_ci95_low), _num(row.score_ci95_high)
     return {
         "id": row.theme_id,
         "label": row.theme_label,
@@ -95,7 +168,12 @@ def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework)
             "compliance_pct": _num(row.compliance_pct),
         },
         "score": _num(row.score),
+        "score_ci95": None if low is None else [low, high],
         "rating": row.rating,
+        "rating_words": _rating_words(row.rating, str(row.evidence_level)),
+        "rating_range": rating_range(low, high, params.thresholds, bool(row.overdue_high_priority)),
+        "evidence": evidence(row, len(groups)),
+        "weights": {"survey": round(float(row.survey_weight), 3), "audit": round(float(row.audit_weight), 3)},
         "rating_capped": bool(row.is_capped),
         "overdue_high_priority_actions": int(row.overdue_high_priority),
         "trend": [
@@ -129,7 +207,41 @@ def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework)
             "funnel": None if pd.isna(row.funnel) else str(row.funnel),
             "funnel_lower_pct": _num(row.funnel_lower_pct),
             "funnel_upper_pct": _num(row.funnel_upper_pct),
+            "pool_homes": int(row.pool_homes),
+            "adjustment": adjustment_words(
+                None if pd.isna(row.funnel_phi) else float(row.funnel_phi),
+                None if pd.isna(row.funnel_tau2) else float(row.funnel_tau2),
+            ),
         },
+        **change_over_time(trend, row.period, spc),
+    }
+
+
+def disclosure(protected: pd.DataFrame, params: AnalysisParams) -> dict:
+    """What disclosure control did to one home's quarter, counted in respondent groups.
+
+    Counting the hidden questionnaires instead would give away the hidden numbers (the total less the shown).
+    """
+    table = protected.loc[protected["table"] == RESPONSES]
+    primary = [str(u) for u in table.loc[table["suppression"] == "primary", "unit"]]
+    secondary = [str(u) for u in table.loc[table["suppression"] == "secondary", "unit"]]
+    combined = [str(u) for u, members in zip(table["unit"], table["combined_from"], strict=True) if len(members) > 1]
+    minimum = params.min_respondents
+    words = []
+    for unit in combined:
+        words.append(f"{unit.capitalize()} are shown together because one group sent fewer than {minimum}.")
+    if primary:
+        words.append(f"Hidden because fewer than {minimum} questionnaires: {unit_label(primary)}.")
+    if secondary:
+        words.append(f"Hidden so that the smaller group cannot be worked out by subtraction: {unit_label(secondary)}.")
+    total = int(table["respondents"].sum())
+    return {
+        "questionnaires": total if total >= minimum else None,
+        "hidden_small": len(primary),
+        "hidden_to_protect": len(secondary),
+        "groups_combined": len(combined),
+        "unit": "respondent groups",
+        "words": " ".join(words) or "Every respondent group is shown.",
     }
 
 
@@ -152,8 +264,18 @@ def build_summary(
     home = clean.homes.loc[clean.homes["home_id"] == home_id].iloc[0]
     if figures is None:
         figures = theme_figures(clean, framework, params)
-    groups = group_figures(scored_answers(clean.answers, clean.questions, framework), params)
+    questionnaires = (
+        clean.responses.loc[(clean.responses["home_id"] == home_id) & (clean.responses["period"] == period)]
+        .groupby(["home_id", "period", "respondent_group"], observed=True)
+        .size()
+        .reset_index(name="questionnaires")
+    )
+    scored = scored_answers(clean.answers, clean.questions, framework)
+    mine_scored = scored.loc[(scored["home_id"] == home_id) & (scored["period"] == period)]
+    protected = protected_groups(mine_scored, params, questionnaires)
+    groups = publish_groups(protected)
     window = set(period_range(period, params.trend_quarters))
+    spc = SpcParams(significance_level=params.significance_level)
     mine = figures.loc[figures["home_id"] == home_id]
     current = mine.loc[mine["period"] == period]
     themes = []
@@ -163,7 +285,15 @@ def build_summary(
         ].sort_values("respondent_group", key=lambda s: s.map({g: i for i, g in enumerate(GROUPS)}).fillna(9))
         trend = mine.loc[(mine["theme_id"] == row.theme_id) & mine["period"].isin(window)]
         trend = trend.sort_values("period", key=lambda s: s.map(parse_period))
-        themes.append(_theme(row, theme_groups, trend, framework))
+        themes.append(_theme(row, theme_groups, trend, framework, spc, params))
+    overall = (
+        mine.loc[mine["period"].isin(window) & ~mine["suppressed"].astype(bool) & mine["valid"].notna()]
+        .groupby("period")[["positive", "valid"]]
+        .sum()
+        .reindex(sorted({str(p) for p in mine.loc[mine["period"].isin(window), "period"]}, key=parse_period))
+        .reset_index()
+    )
+    overall["suppressed"] = overall["valid"].isna() | overall["valid"].eq(0)
     status = action_status(action_table(clean.audits, framework), period, params.as_of)
     repeats = repeat_findings(clean.audits, framework, home_id, period)
     comments = comment_table(clean.responses, framework, home_id, period, params.min_respondents, clean.redact_names)
@@ -187,6 +317,7 @@ def build_summary(
         },
         "parameters": params.as_dict(),
         "themes": themes,
+        "overall_change": change_over_time(overall, period, spc),
         "overall_rating": overall_rating([t["rating"] for t in themes], params.insufficient_limit),
         "actions": action_summary(status, home_id, period),
         "repeat_findings": [
@@ -201,15 +332,9 @@ def build_summary(
             for r in repeats.itertuples(index=False)
         ],
         "response_rates": response_rates(
-            clean.responses,
-            clean.homes,
-            home_id,
-            period,
-            params.min_respondents,
-            hidden_elsewhere={
-                g["respondent_group"] for t in themes for g in t["survey"]["by_group"] if g["suppressed"]
-            },
+            clean.responses, clean.homes, home_id, period, params.suppression, protected=protected
         ),
+        "disclosure": disclosure(protected, params),
         "comments": [
             {
                 "respondent_group": c.respondent_group,

@@ -5,16 +5,18 @@ Pure functions of frames and parameters (definitions in ``docs/methodology.md``)
 - :class:`AnalysisParams`: suppression threshold, rating thresholds, trend length, significance level.
 - :func:`scored_answers` ``(answers, questions, framework) -> frame``: valid answers, reverse-scored, themed.
 - :func:`survey_figures` ``(scored, params) -> frame``: per home, period, theme, with primary suppression.
-- :func:`group_figures` ``(scored, params) -> frame``: the same per respondent group, with secondary suppression.
+- :func:`group_figures` ``(scored, params, questionnaires=None) -> frame``: the same per published respondent
+  group, after disclosure control (:mod:`wellled.analysis.suppression`).
 - :func:`audit_figures` ``(audits, framework) -> frame``: audit compliance per home, period, theme.
 - :func:`theme_figures` ``(clean, framework, params) -> frame``: one row per home x period x theme with every
   figure the summary and the report's trend and funnel charts need.
-- :func:`funnel_frame` ``(figures, params, period=None, theme_id=None) -> frame``: funnel limits to draw.
+- :func:`funnel_frame` ``(figures, period=None, theme_id=None, home_id=None) -> frame``: funnel limits to draw.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,8 +25,24 @@ import pandas as pd
 
 from wellled.analysis.actions import action_table, overdue_high_priority_counts
 from wellled.analysis.framework import Framework, assign_themes
-from wellled.analysis.ratings import RatingThresholds, cap_rating, rate_score
-from wellled.analysis.stats import Z95, Z998, funnel_limits, funnel_position, two_proportion_test, wilson_interval
+from wellled.analysis.ratings import (
+    EvidenceParams,
+    RatingThresholds,
+    cap_rating,
+    evidence_level,
+    rate_score,
+    source_weights,
+)
+from wellled.analysis.stats import (
+    Z95,
+    Z998,
+    funnel_limits_overdispersed,
+    funnel_position,
+    overdispersion,
+    two_proportion_test,
+    wilson_interval,
+)
+from wellled.analysis.suppression import DEFAULT_COMBINE, RESPONSES, SuppressionParams, protect
 from wellled.errors import DataError, UsageError
 from wellled.periods import shift_period
 
@@ -48,6 +66,9 @@ class AnalysisParams:
     significance_level: float = 0.05
     insufficient_limit: int = 3
     as_of: dt.date | None = None
+    combine: tuple[tuple[str, str], ...] = DEFAULT_COMBINE
+    funnel_min_homes: int = 5
+    evidence: EvidenceParams = field(default_factory=EvidenceParams)
 
     def __post_init__(self) -> None:
         if not isinstance(self.min_respondents, int) or self.min_respondents < 1:
@@ -56,6 +77,12 @@ class AnalysisParams:
             raise UsageError(f"trend_quarters must be a whole number of at least 2, not {self.trend_quarters}")
         if not 0 < self.significance_level < 1:
             raise UsageError(f"significance_level must lie between 0 and 1, not {self.significance_level}")
+        self.suppression  # noqa: B018 - validates the combining order
+
+    @property
+    def suppression(self) -> SuppressionParams:
+        """The disclosure-control parameters."""
+        return SuppressionParams(self.min_respondents, tuple(tuple(pair) for pair in self.combine))
 
     def as_dict(self) -> dict:
         """The parameters as plain JSON-ready values, for provenance."""
@@ -70,6 +97,13 @@ class AnalysisParams:
             "significance_level": self.significance_level,
             "insufficient_limit": self.insufficient_limit,
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "combine": [list(pair) for pair in self.combine],
+            "funnel_min_homes": self.funnel_min_homes,
+            "evidence": {
+                "min_valid_answers": self.evidence.min_valid_answers,
+                "min_questionnaires": self.evidence.min_questionnaires,
+                "min_audit_items": self.evidence.min_audit_items,
+            },
         }
 
 
@@ -136,48 +170,54 @@ def survey_figures(scored: pd.DataFrame, params: AnalysisParams = AnalysisParams
     return _publish(counts, counts["respondents"] < params.min_respondents)
 
 
-def group_figures(scored: pd.DataFrame, params: AnalysisParams = AnalysisParams()) -> pd.DataFrame:
-    """Survey figures per respondent group with primary and secondary suppression.
-
-    ``suppression`` is ``primary`` (the group has fewer than ``min_respondents``), ``secondary`` (hidden so a
-    primary one cannot be recovered by subtraction from the shown figures) or null. Two rules are applied until
-    neither hides anything more:
-
-    - within a theme whose total is shown, hidden groups are never exactly one, nor together fewer than
-      ``min_respondents`` questionnaires: the next smallest shown group (fewest respondents, then fewest
-      answers, then name) is hidden too;
-    - a group hidden in one theme of a home's quarter is hidden in all its themes, so its count cannot be read
-      from one theme and subtracted in another.
-    """
-    counts = _counts(scored, [*KEYS, "respondent_group"])
-    minimum = params.min_respondents
-    if counts.empty:
-        out = _publish(counts, pd.Series(False, index=counts.index))
-        out["suppression"] = pd.Series(dtype="string")
-        return out
-    key = counts.groupby(KEYS, observed=True, sort=False).ngroup()
-    same_group = [counts["home_id"], counts["period"], counts["respondent_group"]]
-    total_shown = counts.groupby(key)["respondents"].transform("sum") >= minimum
-    primary = counts["respondents"] < minimum
-    secondary = pd.Series(False, index=counts.index)
-    while True:
-        hidden = primary | secondary
-        everywhere = hidden.groupby(same_group).transform("any") & ~hidden
-        hidden_sum = counts["respondents"].where(hidden, 0).groupby(key).transform("sum")
-        hidden_count = hidden.astype(int).groupby(key).transform("sum")
-        exposed = (hidden_count == 1) | (hidden_sum < minimum)
-        need = total_shown & (hidden_count >= 1) & exposed & ~hidden
-        if not (need.any() or everywhere.any()):
-            break
-        secondary |= everywhere
-        if need.any():
-            candidates = counts.loc[need & ~everywhere].assign(_key=key[need & ~everywhere])
-            chosen = candidates.sort_values(["respondents", "valid", "respondent_group"]).groupby("_key").head(1)
-            secondary.loc[chosen.index] = True
-    out = _publish(counts, primary | secondary)
-    out["suppression"] = pd.Series(
-        np.where(primary, "primary", np.where(secondary, "secondary", None)), index=out.index, dtype="string"
+def questionnaire_counts(scored: pd.DataFrame) -> pd.DataFrame:
+    """Questionnaires per home, period and respondent group, from the answers (when no responses table)."""
+    if scored.empty:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in ["home_id", "period", "respondent_group"]}).assign(
+            questionnaires=pd.Series(dtype="int64")
+        )
+    return (
+        scored.groupby(["home_id", "period", "respondent_group"], observed=True)["response_id"]
+        .nunique()
+        .reset_index(name="questionnaires")
     )
+
+
+def protected_groups(
+    scored: pd.DataFrame, params: AnalysisParams = AnalysisParams(), questionnaires: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Published groups of every theme and of the response counts, after disclosure control.
+
+    See :func:`wellled.analysis.suppression.protect`; ``questionnaires`` defaults to those with answers.
+    """
+    if questionnaires is None:
+        questionnaires = questionnaire_counts(scored)
+    return protect(scored, questionnaires, params.suppression)
+
+
+def group_figures(
+    scored: pd.DataFrame, params: AnalysisParams = AnalysisParams(), questionnaires: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Survey figures per published respondent group (groups combined where one is small) after suppression.
+
+    ``suppression`` is ``primary`` (fewer than ``min_respondents`` questionnaires), ``secondary`` (hidden so a
+    primary one cannot be recovered) or null; ``combined_from`` lists the groups a combined group joins.
+    """
+    return publish_groups(protected_groups(scored, params, questionnaires))
+
+
+def publish_groups(protected: pd.DataFrame) -> pd.DataFrame:
+    """Theme figures per published group from :func:`protected_groups`, hidden figures blanked."""
+    cells = protected.loc[protected["table"] != RESPONSES].rename(
+        columns={"table": "theme_id", "unit": "respondent_group"}
+    )
+    counts = cells[[*KEYS, "respondent_group", "positive", "valid", "respondents"]].reset_index(drop=True)
+    for column in ("positive", "valid", "respondents"):
+        counts[column] = counts[column].astype("int64")
+    suppression = cells["suppression"].reset_index(drop=True)
+    out = _publish(counts, suppression.notna())
+    out["suppression"] = suppression.astype("string")
+    out["combined_from"] = cells["combined_from"].reset_index(drop=True)
     return out
 
 
@@ -217,10 +257,11 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
 
     Columns: keys and ``theme_label``; survey ``positive, valid, respondents, positive_pct, ci95_low_pct,
     ci95_high_pct, suppressed``; audit ``items, met, partially_met, not_met, not_applicable, compliance_pct``;
-    ``score, overdue_high_priority, is_capped, rating``; change against the previous quarter
+    ``score, score_ci95_low, score_ci95_high, survey_weight, audit_weight, evidence_level,
+    overdue_high_priority, is_capped, rating``; change against the previous quarter
     ``previous_period, previous_positive_pct, change_pct_points, change_z, change_p_value, is_significant,
-    direction, previous_score, previous_rating``; benchmark ``group_positive_pct, group_valid,
-    funnel_lower_pct, funnel_upper_pct, funnel``.
+    direction, previous_score, previous_rating``; benchmark against the other homes ``group_positive_pct,
+    group_valid, pool_homes, funnel_phi, funnel_tau2, funnel_lower_pct, funnel_upper_pct, funnel``.
     """
     scored = scored_answers(clean.answers, clean.questions, framework)
     home_periods = (
@@ -248,7 +289,7 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
     figures["suppressed"] = figures["suppressed"].astype("boolean").fillna(False).astype(bool)
     for column in ["items", *RESULTS.values(), "overdue_high_priority"]:
         figures[column] = figures[column].astype("Int64").fillna(0)
-    figures["score"] = figures[["positive_pct", "compliance_pct"]].astype(float).mean(axis=1, skipna=True)
+    figures = _with_score(figures, params)
     uncapped = [rate_score(score, params.thresholds) for score in figures["score"]]
     rating = [cap_rating(r) if n > 0 else r for r, n in zip(uncapped, figures["overdue_high_priority"], strict=True)]
     figures["is_capped"] = [a != b for a, b in zip(uncapped, rating, strict=True)]
@@ -256,6 +297,57 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
     figures = _with_change(figures, scored, params)
     figures = _with_benchmark(figures, scored, params)
     return figures.drop(columns="theme_order")
+
+
+def _with_score(figures: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
+    """Score = survey and audit figures weighted by how much evidence each has, with a 95 % interval.
+
+    Weights from :func:`~wellled.analysis.ratings.source_weights`. With one source the interval is that
+    source's Wilson interval; with both, score ± 1.96 × √(w_s² se_s² + w_a² se_a²) / (w_s + w_a), each se taken
+    from its Wilson interval (the audit's on met + ½ partially met out of the assessed items).
+    """
+    out = figures.copy()
+    assessed = (out["met"] + out["partially_met"] + out["not_met"]).astype(float).to_numpy()
+    audit_low, audit_high = wilson_interval(
+        (out["met"] + 0.5 * out["partially_met"]).astype(float).to_numpy(), assessed, Z95
+    )
+    rows = zip(
+        out["positive_pct"].astype("Float64").fillna(np.nan).to_numpy(dtype=float),
+        out["ci95_low_pct"].astype("Float64").fillna(np.nan).to_numpy(dtype=float),
+        out["ci95_high_pct"].astype("Float64").fillna(np.nan).to_numpy(dtype=float),
+        out["valid"].astype("Float64").fillna(0).to_numpy(dtype=float),
+        out["respondents"].astype("Float64").fillna(0).to_numpy(dtype=float),
+        out["compliance_pct"].astype("Float64").fillna(np.nan).to_numpy(dtype=float),
+        100 * np.asarray(audit_low, dtype=float),
+        100 * np.asarray(audit_high, dtype=float),
+        assessed,
+        strict=True,
+    )
+    columns: dict[str, list] = {k: [] for k in ("score", "score_low", "score_high", "w_s", "w_a", "evidence")}
+    for survey, s_low, s_high, valid, respondents, audit, a_low, a_high, items in rows:
+        has_survey, has_audit = not math.isnan(survey), not math.isnan(audit)
+        w_s, w_a = source_weights(valid if has_survey else 0, respondents if has_survey else 0, items, params.evidence)
+        w_a = w_a if has_audit else 0.0
+        level = evidence_level(valid if has_survey else 0, respondents if has_survey else 0, items, params.evidence)
+        if w_s and w_a:
+            score = (w_s * survey + w_a * audit) / (w_s + w_a)
+            se = math.hypot(w_s * (s_high - s_low) / (2 * Z95), w_a * (a_high - a_low) / (2 * Z95)) / (w_s + w_a)
+            low, high = max(0.0, score - Z95 * se), min(100.0, score + Z95 * se)
+        elif w_s:
+            score, low, high = survey, s_low, s_high
+        elif w_a:
+            score, low, high = audit, a_low, a_high
+        else:
+            score = low = high = math.nan
+        for key, value in zip(columns, (score, low, high, w_s, w_a, level), strict=True):
+            columns[key].append(value)
+    out["score"] = np.array(columns["score"], dtype=float)
+    out["score_ci95_low"] = np.array(columns["score_low"], dtype=float)
+    out["score_ci95_high"] = np.array(columns["score_high"], dtype=float)
+    out["survey_weight"] = np.array(columns["w_s"], dtype=float)
+    out["audit_weight"] = np.array(columns["w_a"], dtype=float)
+    out["evidence_level"] = columns["evidence"]
+    return out
 
 
 def _with_change(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
@@ -304,54 +396,74 @@ def _with_change(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisPa
 
 
 def _with_benchmark(figures: pd.DataFrame, scored: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
-    """The group's pooled ``positive_pct`` and the home's funnel position at 99.8 %."""
-    group = _group_totals(figures, params)
-    out = figures.merge(group, on=["period", "theme_id"], how="left")
-    p0 = (out["group_positive_pct"].astype(float) / 100).to_numpy()
-    valid = out["valid"].astype(float).to_numpy()
-    lower, upper = funnel_limits(p0, valid, Z998)
-    shown = ~out["suppressed"].to_numpy() & out["group_positive_pct"].notna().to_numpy()
-    out["funnel_lower_pct"] = pd.Series(100 * lower, index=out.index, dtype="Float64").where(shown)
-    out["funnel_upper_pct"] = pd.Series(100 * upper, index=out.index, dtype="Float64").where(shown)
-    position = funnel_position((out["positive_pct"].astype(float) / 100).to_numpy(), valid, p0, Z998)
-    out["funnel"] = pd.Series(np.where(shown, position, None), index=out.index, dtype="string")
+    """Each home against the other homes: their pooled ``positive_pct`` and the home's funnel position.
+
+    The pool is the other homes whose own figure is shown (a hidden home is left out everywhere, or it could
+    be recovered by subtraction). Over-dispersion is allowed for by an additive between-home variance τ²
+    estimated from the other homes (:func:`~wellled.analysis.stats.overdispersion`). With fewer than
+    ``funnel_min_homes`` other homes there is no funnel position; with none, no pool.
+    """
+    out = figures.copy()
+    shown = (~out["suppressed"].astype(bool) & out["valid"].notna() & out["valid"].fillna(0).gt(0)).to_numpy()
+    columns = {
+        "group_positive_pct": [],
+        "group_valid": [],
+        "pool_homes": [],
+        "funnel_phi": [],
+        "funnel_tau2": [],
+        "funnel_lower_pct": [],
+        "funnel_upper_pct": [],
+        "funnel": [],
+    }
+    positive = out["positive"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    valid = out["valid"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    key = out["period"].astype(str) + "|" + out["theme_id"].astype(str)
+    members = {k: np.flatnonzero((key == k).to_numpy() & shown) for k in key.unique()}
+    for i, k in enumerate(key):
+        others = members[k][members[k] != i]
+        pool_positive, pool_valid = positive[others].sum(), valid[others].sum()
+        p0 = pool_positive / pool_valid if len(others) and pool_valid > 0 else math.nan
+        has_pool = len(others) >= 1 and not math.isnan(p0)
+        phi, tau2 = overdispersion(positive[others] / valid[others], valid[others], p0) if has_pool else (None, None)
+        verdict = has_pool and shown[i] and len(others) >= params.funnel_min_homes
+        lower, upper = funnel_limits_overdispersed(p0, valid[i], tau2 or 0.0, Z998) if verdict else (None, None)
+        position = funnel_position(positive[i] / valid[i], valid[i], p0, Z998, tau2 or 0.0) if verdict else None
+        columns["group_positive_pct"].append(100 * p0 if has_pool else None)
+        columns["group_valid"].append(int(pool_valid) if has_pool else None)
+        columns["pool_homes"].append(len(others))
+        columns["funnel_phi"].append(phi if verdict else None)
+        columns["funnel_tau2"].append(tau2 if verdict else None)
+        columns["funnel_lower_pct"].append(100 * lower if verdict else None)
+        columns["funnel_upper_pct"].append(100 * upper if verdict else None)
+        columns["funnel"].append(position)
+    for name in ("group_positive_pct", "funnel_phi", "funnel_tau2", "funnel_lower_pct", "funnel_upper_pct"):
+        out[name] = pd.array(columns[name], dtype="Float64")
+    out["group_valid"] = pd.array(columns["group_valid"], dtype="Int64")
+    out["pool_homes"] = np.array(columns["pool_homes"], dtype="int64")
+    out["funnel"] = pd.array(columns["funnel"], dtype="string")
     return out
 
 
-def _group_totals(figures: pd.DataFrame, params: AnalysisParams) -> pd.DataFrame:
-    """Homes pooled per period and theme, counting only homes whose own figures are shown.
-
-    A suppressed home is left out, or its figures could be recovered by subtracting the shown homes from the
-    pool; with fewer than two homes (a home compared with itself) or ``min_respondents`` questionnaires, null.
-    """
-    shown = figures.loc[~figures["suppressed"].astype(bool) & figures["valid"].notna()]
-    totals = (
-        shown.groupby(["period", "theme_id"], observed=True)
-        .agg(
-            positive=("positive", "sum"),
-            valid=("valid", "sum"),
-            respondents=("respondents", "sum"),
-            homes=("home_id", "nunique"),
-        )
-        .reset_index()
-    )
-    hidden = (totals["homes"] < 2) | (totals["respondents"] < params.min_respondents)
-    return pd.DataFrame(
-        {
-            "period": totals["period"].astype("string"),
-            "theme_id": totals["theme_id"].astype("string"),
-            "group_positive_pct": (100 * totals["positive"].astype(float) / totals["valid"].astype(float))
-            .astype("Float64")
-            .mask(hidden),
-            "group_valid": totals["valid"].astype("Int64").mask(hidden),
-        }
+def adjustment_words(phi, tau2) -> str:
+    """How over-dispersion was handled, in words for the summary's ``benchmark.adjustment``."""
+    if phi is None or pd.isna(phi):
+        return "no funnel: fewer than 5 other homes to compare with"
+    if not tau2:
+        return f"none needed: the other homes vary no more than chance allows (phi = {phi:.2f})"
+    return (
+        f"limits widened by the variation between the other homes (additive tau = {100 * math.sqrt(tau2):.1f} "
+        f"points; phi = {phi:.2f})"
     )
 
 
-def funnel_frame(figures: pd.DataFrame, period: str | None = None, theme_id: str | None = None) -> pd.DataFrame:
-    """Funnel limits to draw for each period and theme: 95 % and 99.8 % around the group proportion.
+def funnel_frame(
+    figures: pd.DataFrame, period: str | None = None, theme_id: str | None = None, home_id: str | None = None
+) -> pd.DataFrame:
+    """Funnel limits to draw for each period and theme: 95 % and 99.8 %, widened by τ² for over-dispersion.
 
-    One row per (period, theme_id, valid) for about 60 denominators from 1 to 1.2 x the largest shown home.
+    With ``home_id``: around that home's comparison pool (the other homes) with its τ², as its verdict used.
+    Without: around all shown homes pooled, with τ² estimated from them all. One row per (period, theme_id,
+    valid) for about 60 denominators from 1 to 1.2 x the largest shown home; ``tau2`` says how much was added.
     """
     rows = figures
     if period is not None:
@@ -360,24 +472,34 @@ def funnel_frame(figures: pd.DataFrame, period: str | None = None, theme_id: str
         rows = rows[rows["theme_id"] == theme_id]
     parts = []
     for (each_period, each_theme), part in rows.groupby(["period", "theme_id"], sort=True):
-        p0 = part["group_positive_pct"].iloc[0]
+        shown = part.loc[~part["suppressed"].astype(bool) & part["valid"].fillna(0).gt(0)]
         largest = part["valid"].max()
-        if pd.isna(p0) or pd.isna(largest):
-            continue
+        if home_id is not None:
+            mine = part.loc[part["home_id"] == home_id]
+            if mine.empty or pd.isna(mine["funnel_tau2"].iloc[0]):
+                continue
+            p0, tau2 = float(mine["group_positive_pct"].iloc[0]) / 100, float(mine["funnel_tau2"].iloc[0])
+        else:
+            if len(shown) < 2 or pd.isna(largest):
+                continue
+            k, n = shown["positive"].astype(float), shown["valid"].astype(float)
+            p0 = float(k.sum() / n.sum())
+            tau2 = overdispersion((k / n).to_numpy(), n.to_numpy(), p0)[1]
         valid = np.unique(np.geomspace(1, max(2.0, 1.2 * float(largest)), 60).round().astype(int))
-        low95, high95 = funnel_limits(p0 / 100, valid, Z95)
-        low998, high998 = funnel_limits(p0 / 100, valid, Z998)
+        low95, high95 = funnel_limits_overdispersed(p0, valid, tau2, Z95)
+        low998, high998 = funnel_limits_overdispersed(p0, valid, tau2, Z998)
         parts.append(
             pd.DataFrame(
                 {
                     "period": each_period,
                     "theme_id": each_theme,
-                    "group_positive_pct": float(p0),
+                    "group_positive_pct": 100 * p0,
                     "valid": valid,
                     "lower95_pct": 100 * low95,
                     "upper95_pct": 100 * high95,
                     "lower998_pct": 100 * low998,
                     "upper998_pct": 100 * high998,
+                    "tau2": tau2,
                 }
             )
         )
@@ -390,5 +512,6 @@ def funnel_frame(figures: pd.DataFrame, period: str | None = None, theme_id: str
         "upper95_pct",
         "lower998_pct",
         "upper998_pct",
+        "tau2",
     ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
