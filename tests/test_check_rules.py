@@ -136,7 +136,6 @@ def _clean_before(check) -> tuple[Run, str]:
     ("files", "expected"),
     [
         ({"s.csv": ""}, "the file is empty"),
-        ({"s.csv": SURVEY_HEADER}, "the file has a header but no rows"),
         ({"s.csv": b"response_id,home_id\n\x81\x8d,oak\n"}, "line 2: the file is not UTF-8 or Windows-1252 text"),
         ({"s.xlsx": b"PK\x03\x04 this is no workbook"}, "not a readable XLSX workbook"),
         (

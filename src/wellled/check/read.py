@@ -128,11 +128,13 @@ def load(
     header_score: HeaderScore | None = None,
     sheet: str | None = None,
     limits: Limits = DEFAULT.limits,
+    header_only: bool = False,
 ) -> RawFile:
     """Read a CSV or XLSX file into text cells; a DataError names the file if it cannot be read or is empty.
 
     ``header_score`` counts the cells of a row that are known column names: the header is the first row, in
-    the first rows of the file, where it counts at least two; else the first row.
+    the first rows of the file, where it counts at least two; else the first row. ``header_only`` accepts a file
+    with a header and no rows (an export before any response).
     """
     label = label or printable(path.name)
     try:
@@ -152,7 +154,7 @@ def load(
     else:
         header, records, lines, notes, header_line = _read_csv(data, label, score, limits)
     frame, wide = _frame(header, records, lines, label, header_line)
-    if frame.empty and not wide:
+    if frame.empty and not wide and not header_only:
         raise DataError("the file has a header but no rows", file=label)
     return RawFile(path, label, sha256_of(data), frame, tuple(notes), tuple(wide), header_line)
 

@@ -92,7 +92,14 @@ class _Checker:
             outcome.blocking_error = f"file not found: {dataset} are required"
             return None, outcome
         try:
-            raw = load(path, outcome.file, header_score=score, sheet=sheet, limits=self.config.limits)
+            raw = load(
+                path,
+                outcome.file,
+                header_score=score,
+                sheet=sheet,
+                limits=self.config.limits,
+                header_only=dataset in ("surveys", "audits"),
+            )
         except DataError as error:
             outcome.blocking_error = f"{error.where + ': ' if error.where else ''}{error.message}"
             return None, outcome
@@ -133,6 +140,12 @@ class _Checker:
         self.flag(outcome, "duplicate-file", f"same content as {first}: its rows were imported once")
         return True
 
+    def _header_only(self, raw: RawFile, outcome: FileOutcome) -> bool:
+        if raw.rows:
+            return False
+        self.flag(outcome, "no-responses", "a header but no rows yet (an export before any response): nothing imported")
+        return True
+
     def _wide(self, raw: RawFile, outcome: FileOutcome, width: int) -> list[checks.Violation]:
         return [
             checks.Violation(
@@ -166,6 +179,9 @@ class _Checker:
                 f"{fields} optional value(s) broke a rule and were left out; their rows were kept "
                 "(see the quarantine list)",
             )
+        copies = len({v.line for v in found if v.level == checks.COPY})
+        if copies:
+            self.flag(outcome, "copies-counted-once", f"{copies} row(s) already imported from an earlier row or file")
         held = sum(1 for v in {(v.line, v.level) for v in found} if v[1] == checks.ROW)
         if outcome.rows_read and held * 2 > outcome.rows_read:
             outcome.reject(
@@ -310,7 +326,7 @@ class _Checker:
             return None
         score = columns.known_header(dataset.known_columns, self.config, by_text)
         raw, outcome = self._load(path, "surveys", score, side.get("sheet"))
-        if raw is None or self._is_copy(raw, outcome):
+        if raw is None or self._header_only(raw, outcome) or self._is_copy(raw, outcome):
             return None
         try:
             source = (
@@ -449,7 +465,7 @@ class _Checker:
             return None
         score = columns.known_header(dataset.known_columns, self.config)
         raw, outcome = self._load(path, "audits", score, side.get("sheet"))
-        if raw is None or self._is_copy(raw, outcome):
+        if raw is None or self._header_only(raw, outcome) or self._is_copy(raw, outcome):
             return None
         frame = self._map(raw, outcome, dataset, sources.get("spreadsheet"))
         if frame is None:
@@ -786,14 +802,16 @@ def run(paths: Paths, *, today: dt.date | None = None, strict: bool = False, sou
             }
             store.write_clean(paths, result.tables, quarantine, manifest)
             result.timings["save"] = time.perf_counter() - started
-    report = dq_report.write(paths, result.files, result.flags, quarantine)
+    report = dq_report.write(paths, result.files, result.flags, quarantine, rejected=blocked)
     log.line("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
     log.line(f"data-quality report: {report}")
     if blocked:
         reason = "a file was rejected" if result.blocking else "import flags raised and --strict is on"
-        log.line(f"check failed: {reason}; {paths.clean} keeps what it had before")
+        reasons = paths.data_quality_dir / dq_report.QUARANTINE_NAME
+        message = f"check failed: {reason}; {paths.clean} keeps what it had before. The reasons: {report} and {reasons}"
+        log.line(message)
         log.close()
-        raise DataError(f"check failed: {reason}; {paths.clean} keeps what it had before")
+        raise DataError(message)
     log.line(f"clean data written to {paths.clean} ({len(quarantine)} quarantine entries)")
     log.close()
     return result
