@@ -273,6 +273,7 @@ def _read_csv(data: bytes, label: str, score: HeaderScore, limits: Limits):
     delimiter = _delimiter(head, score)
     if delimiter != ",":
         notes.append(f"{DELIMITERS[delimiter]}-separated")
+    csv.field_size_limit(max(limits.max_cell_characters + 1, 1 << 17))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records, lines, start = [], [], 1
     width = 0
