@@ -384,7 +384,13 @@ def bad_cases() -> list[Case]:
         Case("declared-dimension.xlsx", "surveys/dimension.xlsx", lambda p: _declared_dimension_bomb(), code=0),
         Case("empty.csv", "surveys/empty.csv", lambda p: b"", code=1, message="the file is empty"),
         Case("blank.csv", "surveys/blank.csv", lambda p: b"\r\n  \r\n", code=1, message="the file is empty"),
-        Case("random-bytes.csv", "surveys/random.csv", lambda p: bytes(range(256)) * 4, code=1, message="the file is not UTF-8 or Windows-1252 text"),
+        Case(
+            "random-bytes.csv",
+            "surveys/random.csv",
+            lambda p: bytes(range(256)) * 4,
+            code=1,
+            message="the file is not UTF-8 or Windows-1252 text",
+        ),
         Case(
             "unbalanced-quote.csv",
             "surveys/quote.csv",
