@@ -222,9 +222,14 @@ def prepare_answers(
     safe = np.where(codes < 0, 0, codes)
     blank = codes < 0
     question = np.tile(np.arange(len(question_ids)), rows)
-    group = np.repeat(responses["respondent_group"].fillna("").to_numpy(dtype=object), len(question_ids))
-    qids = np.asarray(question_ids, dtype=object)
+    group_codes, group_names = pd.factorize(responses["respondent_group"].fillna("").to_numpy(dtype=object))
+    group_names = np.asarray(group_names, dtype=object)
     pairs = {f"{q}|{g}" for q, groups in asked.items() for g in groups}
+    # each (question, group) pair's text once; rows point at it by code, so no per-answer string is built
+    pair_text = np.array([f"{q}|{g}" for q in question_ids for g in group_names] or [""], dtype=object)
+    pair_asked = np.array([t in pairs for t in pair_text], dtype=bool)
+    judged_group = np.isin(group_names, contract.respondent_groups())
+    pair_code = question * max(len(group_names), 1) + np.tile(group_codes, 1).repeat(len(question_ids))
     long = pd.DataFrame(
         {
             "row": np.repeat(np.arange(rows), len(question_ids)),
@@ -235,10 +240,11 @@ def prepare_answers(
             "score": np.where(blank, 0, score_of_unique[safe] if len(uniques) else 0).astype(np.int8),
         }
     )
-    pair = pd.Series(np.char.add(np.char.add(qids[question].astype(str), "|"), group.astype(str)))
-    long["is_asked"] = pair.isin(pairs).to_numpy()
-    is_judged = long["is_answered"].to_numpy() & np.isin(group, contract.respondent_groups())
-    long["question_group"] = pair.where(is_judged, "").to_numpy()
+    long["is_asked"] = pair_asked[pair_code] if len(pair_code) else np.zeros(0, dtype=bool)
+    is_judged = long["is_answered"].to_numpy()
+    if len(group_names):
+        is_judged = is_judged & judged_group[np.repeat(group_codes, len(question_ids))]
+    long["question_group"] = np.where(is_judged, pair_text[pair_code] if len(pair_code) else "", "")
     long.attrs["answer_labels"] = sorted(set(scores) | non_answers)
     long.attrs["asked_question_groups"] = ["", *sorted(pairs)]
     return long
