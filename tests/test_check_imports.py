@@ -218,3 +218,10 @@ def test_a_header_only_export_is_accepted_with_a_flag(check):
     run = check(surveys={"s.csv": SURVEY_HEADER + "\n".join(GOOD_ROWS) + "\n", "empty.csv": SURVEY_HEADER})
     assert run.code == 0
     assert any(f["kind"] == "no-responses" and f["file"] == "surveys/empty.csv" for f in run.dq["flags"])
+
+
+def test_a_file_whose_answers_are_mostly_off_the_scale_is_rejected(check):
+    rows = [f"y{i},oak-house,staff,2026-07-0{i + 1},Yes,No,," for i in range(6)]
+    run = check(surveys=survey(*rows))
+    assert run.code == 1
+    assert "answers are not on the answer scale (more than half)" in run.file("surveys/s.csv")["blocking_error"]

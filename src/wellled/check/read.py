@@ -16,6 +16,7 @@ import io
 import os
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,13 +331,33 @@ def _header_row(records: list[list], score: HeaderScore) -> int:
     return 0
 
 
-def _check_zip(data: bytes, label: str, limits: Limits) -> None:
+FORMULA_SCAN_BYTES = 64 << 20
+
+
+def _has_formulas(archive: zipfile.ZipFile) -> bool:
+    """Whether a worksheet holds a formula cell (``<f>``), scanning at most the first 64 MB of sheet XML."""
+    scanned = 0
+    for info in archive.infolist():
+        if not info.filename.startswith("xl/worksheets/") or not info.filename.endswith(".xml"):
+            continue
+        with archive.open(info) as member:
+            tail = b""
+            while scanned < FORMULA_SCAN_BYTES and (block := member.read(1 << 20)):
+                if b"<f>" in tail + block or b"<f " in tail + block:
+                    return True
+                tail, scanned = block[-3:], scanned + len(block)
+    return False
+
+
+def _check_zip(data: bytes, label: str, limits: Limits) -> bool:
+    """Refuse what is not a workbook or expands beyond the limit; return whether its sheets hold formulas."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError("this is an old Excel .xls workbook renamed .xlsx (save it as .xlsx)", file=label)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+            formulas = expanded <= limits.max_xlsx_uncompressed_bytes and _has_formulas(archive)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         kind = next((k for magic, k in _MAGIC.items() if data.startswith(magic)), None)
         what = f"this is {kind}, not" if kind and not kind.startswith("a zip") else "not"
         raise DataError(f"{what} a readable XLSX workbook", file=label) from None
@@ -348,6 +369,7 @@ def _check_zip(data: bytes, label: str, limits: Limits) -> None:
             limits.max_xlsx_uncompressed_bytes >> 20,
             " MB",
         )
+    return formulas
 
 
 def _sheet_rows(sheet, label: str, limits: Limits) -> list[tuple[int, list]]:
@@ -376,7 +398,7 @@ def _read_xlsx(data: bytes, label: str, score: HeaderScore, wanted: str | None, 
     """The sheet named, the only sheet, or the one sheet whose header matches; row numbers as in the workbook."""
     import openpyxl
 
-    _check_zip(data, label, limits)
+    formulas = _check_zip(data, label, limits)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
@@ -413,6 +435,11 @@ def _read_xlsx(data: bytes, label: str, score: HeaderScore, wanted: str | None, 
     numbers = [n for n, _ in rows]
     records = [r for _, r in rows]
     notes = [f"sheet {printable(name, 60)!r}"] if len(names) > 1 else []
+    if formulas:
+        notes.append(
+            "cells hold formulas: the values Excel last calculated were read (a formula never calculated, as in "
+            "a workbook written by a program, reads as blank)"
+        )
     at = _header_row(records, score)
     if at:
         notes.append(f"header on row {numbers[at]}: the {at} row(s) above it were skipped as a title")

@@ -375,6 +375,14 @@ class _Checker:
             q: set(g.split(";")) for q, g in zip(questions["question_id"], questions["respondent_groups"], strict=True)
         }
         answers = checks.prepare_answers(responses, question_ids, asked, cfg)
+        filled = int((answers["answer"] != "").sum())
+        unknown = int((~answers["is_known"]).sum())
+        if filled and unknown * 2 > filled:
+            outcome.reject(
+                f"{unknown} of {filled} answers are not on the answer scale (more than half): is this the right "
+                "export, or do its labels need mapping under [answers] in wellled.toml?"
+            )
+            return None
         self._mark_repeats(responses, answers, question_ids, outcome.file)
         parameters = {
             "home_ids": home_ids,

@@ -8,6 +8,7 @@ be free text or personal as a description ("text, 42 characters").
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 import numpy as np
@@ -114,7 +115,11 @@ def shown(value: object, names: frozenset[str] = frozenset()) -> str | None:
     """What the quarantine list may show of a raw cell: a short label as written; otherwise a description."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    text = str(value).strip()
+    return _shown_text(str(value).strip(), names)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _shown_text(text: str, names: frozenset[str]) -> str:
     if len(text) <= 40 and parse_one(text)[1] != BAD:
         return printable(text)
     if looks_personal(text, names):
