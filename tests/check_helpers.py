@@ -78,6 +78,10 @@ class Run:
         q = self.quarantine
         return sorted(zip(q["source_line"].astype(int), q["column"], q["rule"], strict=True))
 
+    def rule_ids(self) -> list[tuple[int, str, str]]:
+        q = self.quarantine
+        return sorted(zip(q["source_line"].astype(int), q["column"], q["rule_id"], strict=True))
+
     def file(self, name: str) -> dict:
         return next(f for f in self.dq["files"] if f["file"] == name)
 

@@ -7,7 +7,7 @@ import pytest
 from tests.check_helpers import GOOD_ROWS, HOMES, QUESTIONS, SURVEY_HEADER, survey, write_raw
 from wellled import cli
 
-RULE_ANSWER = "answer is not 1-5, a Likert label (Strongly disagree .. Strongly agree) or a non-answer"
+RULE_ANSWER = "surveys.answer_in_scale"
 
 
 def test_trailing_empty_cells_are_tolerated_and_never_shift_columns(check):
@@ -20,10 +20,18 @@ def test_trailing_empty_cells_are_tolerated_and_never_shift_columns(check):
     assert "07700" not in page and "Jane" not in page
 
 
-def test_a_row_with_more_filled_cells_than_the_header_rejects_the_file(check):
+def test_a_row_with_more_filled_cells_than_the_header_is_quarantined_not_the_file(check):
+    run = check(surveys=survey("r5,oak-house,staff,2026-07-01,4,2,,hello,extra"))
+    assert run.code == 0 and run.rule_ids() == [(6, "", "file.row_width")]
+    assert run.file("surveys/s.csv")["rows_quarantined"] == 1 and run.file("surveys/s.csv")["rows_clean"] == 4
+
+
+def test_most_rows_wider_than_the_header_reject_the_file(check):
     run = check(surveys={"s.csv": SURVEY_HEADER + "r1,oak-house,staff,2026-07-01,4,2,,hello,extra\n"})
     assert run.code == 1
-    assert run.file("surveys/s.csv")["blocking_error"] == "line 2: the row has 9 cells but the header names 8 columns"
+    assert run.file("surveys/s.csv")["blocking_error"].startswith(
+        "1 of 1 rows have more cells than the header's 8 columns (the first, line 2, has 9)"
+    )
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
@@ -46,10 +54,11 @@ def test_a_repeated_column_name_is_caught_before_anything_renames_it(check, tmp_
 
 def test_answers_from_a_group_no_question_is_asked_of_are_quarantined_not_dropped(check):
     run = check(surveys=survey("r5,oak-house,family,2026-07-05,4,,5,"))
-    assert sorted(run.rows()) == [
-        (6, "q1", "question not asked of this respondent group"),
-        (6, "q3", "question not asked of this respondent group"),
+    assert run.rule_ids() == [
+        (6, "q1", "surveys.question_asked_of_group"),
+        (6, "q3", "surveys.question_asked_of_group"),
     ]
+    assert run.quarantine["outcome"].eq("value dropped, row kept").all()
 
 
 def test_blank_after_trimming_counts_as_missing(check):
@@ -67,13 +76,13 @@ def test_blank_after_trimming_counts_as_missing(check):
 def test_old_mac_line_endings_are_read_with_right_line_numbers(check):
     text = (SURVEY_HEADER + "\n".join([*GOOD_ROWS, "r9,oak-house,staff,2026-07-01,9,2,,"]) + "\n").replace("\n", "\r")
     run = check(surveys={"s.csv": text})
-    assert run.code == 0 and run.rows() == [(6, "q1", RULE_ANSWER)]
+    assert run.code == 0 and run.rule_ids() == [(6, "q1", RULE_ANSWER)]
 
 
 def test_quoted_line_breaks_and_empty_quoted_rows_keep_line_numbers(check):
     text = SURVEY_HEADER + 'r1,oak-house,staff,2026-07-01,4,2,,"two\nlines"\n""\nr2,oak-house,staff,2026-07-02,9,3,,\n'
     run = check(surveys={"s.csv": text})
-    assert run.code == 0 and run.rows() == [(5, "q1", RULE_ANSWER)]
+    assert run.code == 0 and run.rule_ids() == [(5, "q1", RULE_ANSWER)]
 
 
 def test_an_absurd_number_is_quarantined_not_a_crash(check):
@@ -81,11 +90,11 @@ def test_an_absurd_number_is_quarantined_not_a_crash(check):
     assert run.code == 0 and (4, "beds", "not a whole number from 0 to 999999") in run.rows()
 
 
-def test_dates_must_be_written_yyyy_mm_dd(check):
-    run = check(surveys=survey("r5,oak-house,staff,2026-7-5,4,4,,", "r6,oak-house,staff,2026-02-30,4,4,,"))
-    assert run.rows() == [
-        (6, "submitted_on", "not a date written YYYY-MM-DD"),
-        (7, "submitted_on", "not a date written YYYY-MM-DD"),
+def test_dates_that_do_not_exist_or_are_not_dates_are_quarantined(check):
+    run = check(surveys=survey("r5,oak-house,staff,2026-7-5x,4,4,,", "r6,oak-house,staff,2026-02-30,4,4,,"))
+    assert run.rule_ids() == [
+        (6, "submitted_on", "surveys.submitted_on_is_date"),
+        (7, "submitted_on", "surveys.submitted_on_is_date"),
     ]
 
 

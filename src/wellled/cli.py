@@ -42,7 +42,7 @@ def _check(args: argparse.Namespace) -> None:
         today = dt.date.fromisoformat(args.today) if args.today else None
     except ValueError:
         raise UsageError(f"--today {args.today!r} is not a date written YYYY-MM-DD") from None
-    stage.run(_paths(args), today=today, strict=args.strict)
+    stage.run(_paths(args), today=today, strict=args.strict, source=args.source)
 
 
 def _contract(args: argparse.Namespace) -> None:
@@ -147,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate DATA/raw with the GX suites and write DATA/clean")
     _add_paths(check)
     check.add_argument("--strict", action="store_true", help="exit 1 on import flags too")
+    check.add_argument(
+        "--source",
+        choices=["microsoft-forms", "google-forms", "surveymonkey", "spreadsheet"],
+        help="read every survey file as this tool's export (default: detected from each file's columns)",
+    )
     check.add_argument("--today", help=argparse.SUPPRESS)
     check.set_defaults(handler=_check)
 

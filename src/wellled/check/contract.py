@@ -78,12 +78,16 @@ def datasets() -> list[Dataset]:
 
 
 def answer_scores() -> dict[str, int]:
-    """Answer text (lower case, trimmed) to score 1..5, from the surveys suite."""
-    return dict(load_dataset("surveys").meta["answers"]["scores"])
+    """Answer text (lower case, trimmed) to score 1..5: the package defaults (``check/defaults.toml``)."""
+    from wellled.check.config import DEFAULT
+
+    return dict(DEFAULT.answers)
 
 
 def non_answers() -> list[str]:
-    return list(load_dataset("surveys").meta["answers"]["non_answers"])
+    from wellled.check.config import DEFAULT
+
+    return sorted(DEFAULT.non_answers)
 
 
 def respondent_groups() -> list[str]:
@@ -96,7 +100,9 @@ def respondent_groups() -> list[str]:
 
 def identity_columns() -> set[str]:
     """Column names (lower case) that identify a respondent: dropped at import, never stored."""
-    return set(load_dataset("surveys").meta["identity_columns"])
+    from wellled.check.config import DEFAULT
+
+    return set(DEFAULT.identity_columns)
 
 
 def rules_by_column(dataset: Dataset) -> list[tuple[str, str]]:

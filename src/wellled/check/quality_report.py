@@ -47,10 +47,52 @@ def as_json(files, flags) -> dict:
     }
 
 
-def write(paths: Paths, files, flags, quarantine: pd.DataFrame) -> Path:
-    """Write both files atomically (temp file, then rename) and return the HTML path."""
+QUARANTINE_NAME = "quarantine.csv"
+
+
+def quarantine_list(files, quarantine: pd.DataFrame, rejected: bool) -> pd.DataFrame:
+    """This run's quarantine list: one row per rejected file, then every row or value held back.
+
+    ``run`` says on every row whether the run was rejected (clean data not updated) or accepted.
+    """
+    rejected_files = pd.DataFrame(
+        [
+            {
+                "source_file": f.file,
+                "source_line": 0,
+                "column": "",
+                "rule_id": "file.rejected",
+                "rule": f.blocking_error,
+                "outcome": "file rejected",
+            }
+            for f in files
+            if f.blocking_error
+        ]
+    )
+    out = pd.concat([rejected_files, quarantine], ignore_index=True) if len(rejected_files) else quarantine.copy()
+    out.insert(0, "run", "rejected: clean data not updated" if rejected else "accepted")
+    return out
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) is quoted with a leading apostrophe."""
+    out = frame.copy()
+    for column in out.select_dtypes(include=["object", "string"]).columns:
+        out[column] = out[column].map(
+            lambda v: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+        )
+    return out
+
+
+def write(paths: Paths, files, flags, quarantine: pd.DataFrame, rejected: bool = False) -> Path:
+    """Write the page, its JSON and this run's quarantine list atomically (temp file, then rename).
+
+    Returns the HTML path. The quarantine list beside the page is rewritten on every run, a rejected one too.
+    """
     folder = paths.data_quality_dir
     folder.mkdir(parents=True, exist_ok=True)
+    listing = _csv_safe(quarantine_list(files, quarantine, rejected))
+    _write_atomic(folder / QUARANTINE_NAME, listing.to_csv(index=False))
     report = as_json(files, flags)
     _write_atomic(folder / "data-quality.json", json.dumps(report, indent=2) + "\n")
     target = folder / "data-quality.html"
@@ -140,17 +182,19 @@ def _quarantine_rows_html(quarantine: pd.DataFrame) -> str:
     shown = quarantine.head(SHOWN_QUARANTINE_ROWS)
     detail = "".join(
         f"<tr><td><code>{_e(r.source_file)}</code></td><td class=n>{r.source_line}</td>"
-        f"<td><code>{_e(r.column)}</code></td><td>{_e(r.rule)}</td><td><code>{_e(r.value)}</code></td></tr>"
+        f"<td><code>{_e(r.column)}</code></td><td>{_e(r.rule)}</td><td>{_e(getattr(r, 'outcome', ''))}</td>"
+        f"<td><code>{_e(r.value)}</code></td></tr>"
         for r in shown.itertuples()
     )
     more = (
         f"<p class=meta>Showing the first {SHOWN_QUARANTINE_ROWS} of {len(quarantine)}; all are in "
-        "clean/quarantine/quarantine.csv.</p>"
+        f"{QUARANTINE_NAME} beside this page.</p>"
         if len(quarantine) > SHOWN_QUARANTINE_ROWS
         else ""
     )
     return (
         "<h2>Quarantined rows</h2><p class=meta>Line numbers as in the file (header = line 1). Comment text is "
-        "never copied here.</p><table><thead><tr><th>file</th><th>line</th><th>column</th><th>rule</th>"
+        "never copied here; other values are shown only when short and not personal.</p><table><thead><tr>"
+        "<th>file</th><th>line</th><th>column</th><th>rule</th><th>outcome</th>"
         f"<th>value</th></tr></thead><tbody>{detail}</tbody></table>{more}"
     )
