@@ -83,15 +83,31 @@ def _report_options(args: argparse.Namespace):
     )
 
 
+def _validate_scope(args: argparse.Namespace) -> None:
+    """Reject a malformed home, period or framework before anything runs or is written."""
+    from wellled.analysis.scope import resolve_framework
+    from wellled.paths import require_slug
+    from wellled.periods import parse_period
+
+    if getattr(args, "home", None) is not None:
+        require_slug(args.home)
+    if args.period is not None:
+        parse_period(args.period)
+    if args.framework is not None:
+        resolve_framework(args.framework)
+
+
 def _report(args: argparse.Namespace) -> None:
     from wellled.report import stage
 
+    _validate_scope(args)
     stage.run_home(_paths(args), args.home, period=args.period, framework=args.framework, options=_report_options(args))
 
 
 def _reports(args: argparse.Namespace) -> None:
     from wellled.report import stage
 
+    _validate_scope(args)
     stage.run_all(_paths(args), period=args.period, framework=args.framework, options=_report_options(args))
 
 
