@@ -33,25 +33,7 @@ EMAIL = re.compile(
 )
 # Top-level domains a plain-word " at " must end in before it counts as an e-mail ("jo at example.org").
 _PLAIN_AT_TLDS = frozenset(
-    [
-        "com",
-        "org",
-        "net",
-        "uk",
-        "edu",
-        "gov",
-        "io",
-        "info",
-        "biz",
-        "eu",
-        "ie",
-        "me",
-        "scot",
-        "wales",
-        "cymru",
-        "london",
-        "nhs",
-    ]
+    ("com", "org", "net", "uk", "edu", "gov", "io", "info", "biz", "eu", "ie", "me", "scot", "wales", "nhs")
 )
 _SEP = r"(?: ?[.\-\u2010-\u2015\u2212/] ?| )?+"  # space, dot, hyphen, en or em dash, minus or slash
 _START = r"(?<![\w+])(?<!\d[.\-\u2010-\u2015\u2212/])"  # not inside a longer number such as 1-2-3-...
