@@ -227,7 +227,7 @@ def test_overall_actions_rates_and_comments(summary):
     assert texts == {"The manager listens. Ring [phone removed] or mail [email removed], [name removed] says."}
     assert summary["comments"][0]["theme_ids"] == ["W1", "W3"]
     assert summary["comments"][0]["removed"] == ["email", "name", "phone"]
-    assert len(summary["comments"]) == 8  # family (3 questionnaires) withheld
+    assert len(summary["comments"]) == 1  # eight staff wrote the same words: once; family (3) withheld
 
 
 def test_saf_framework_uses_statements_and_fallback():

@@ -167,14 +167,6 @@ def build_summary(
     status = action_status(action_table(clean.audits, framework), period, params.as_of)
     repeats = repeat_findings(clean.audits, framework, home_id, period)
     comments = comment_table(clean.responses, framework, home_id, period, params.min_respondents, clean.redact_names)
-    rates = response_rates(
-        clean.responses,
-        clean.homes,
-        home_id,
-        period,
-        params.min_respondents,
-        hidden_elsewhere={g["respondent_group"] for t in themes for g in t["survey"]["by_group"] if g["suppressed"]},
-    )
     start, end = period_bounds(period)
     from wellled import __version__
 
@@ -208,8 +200,17 @@ def build_summary(
             }
             for r in repeats.itertuples(index=False)
         ],
-        "response_rates": rates,
-        "comments": [  # only what a report may show: comments of groups whose figures are shown
+        "response_rates": response_rates(
+            clean.responses,
+            clean.homes,
+            home_id,
+            period,
+            params.min_respondents,
+            hidden_elsewhere={
+                g["respondent_group"] for t in themes for g in t["survey"]["by_group"] if g["suppressed"]
+            },
+        ),
+        "comments": [
             {
                 "respondent_group": c.respondent_group,
                 "text": c.text,
@@ -217,7 +218,6 @@ def build_summary(
                 "removed": list(c.removed),
             }
             for c in comments.itertuples(index=False)
-            if not rates.get(c.respondent_group, {}).get("suppressed")
         ],
         "inputs": [{"name": name, "sha256": digest} for name, digest in sorted(clean.input_sha256.items())],
     }
