@@ -295,7 +295,22 @@ def test_cli_prints_the_summary(tmp_path, capsys):
 def test_cli_options_and_exit_codes(tmp_path, capsys):
     data = str(tmp_path / "data")
     write_clean(tmp_path / "data", manifest=False)
-    assert main(["summary", "h-a", "--data", data, "--min-respondents", "3", "--framework", "cqc-saf-2024"]) == 0
+    assert (
+        main(
+            [
+                "summary",
+                "h-a",
+                "--data",
+                data,
+                "--min-respondents",
+                "3",
+                "--allow-small-numbers",
+                "--framework",
+                "cqc-saf-2024",
+            ]
+        )
+        == 0
+    )
     printed = json.loads(capsys.readouterr().out)
     assert printed["parameters"]["min_respondents"] == 3 and printed["framework"]["id"] == "cqc-saf-2024"
     assert printed["response_rates"]["family"]["responses"] == 3

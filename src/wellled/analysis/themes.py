@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from wellled.analysis.clean_data import CleanData
 
 KEYS = ["home_id", "period", "theme_id"]
+MIN_RESPONDENTS_FLOOR = 5  # below this, figures can identify people: only with ``allow_small_numbers``
 RESULTS = {"Met": "met", "Partially met": "partially_met", "Not met": "not_met", "N/A": "not_applicable"}
 
 
@@ -48,10 +49,17 @@ class AnalysisParams:
     significance_level: float = 0.05
     insufficient_limit: int = 3
     as_of: dt.date | None = None
+    allow_small_numbers: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.min_respondents, int) or self.min_respondents < 1:
             raise UsageError(f"min_respondents must be a whole number of at least 1, not {self.min_respondents}")
+        if self.min_respondents < MIN_RESPONDENTS_FLOOR and not self.allow_small_numbers:
+            raise UsageError(
+                f"--min-respondents {self.min_respondents} is below {MIN_RESPONDENTS_FLOOR}: figures from so few "
+                "questionnaires can identify people; add --allow-small-numbers for an internal review "
+                "(every output is then marked NOT FOR PUBLICATION)"
+            )
         if not isinstance(self.trend_quarters, int) or self.trend_quarters < 2:
             raise UsageError(f"trend_quarters must be a whole number of at least 2, not {self.trend_quarters}")
         if not 0 < self.significance_level < 1:
@@ -70,7 +78,13 @@ class AnalysisParams:
             "significance_level": self.significance_level,
             "insufficient_limit": self.insufficient_limit,
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "allow_small_numbers": self.allow_small_numbers,
         }
+
+    @property
+    def not_for_publication(self) -> bool:
+        """Figures from fewer than :data:`MIN_RESPONDENTS_FLOOR` questionnaires may be shown."""
+        return self.min_respondents < MIN_RESPONDENTS_FLOOR
 
 
 def scored_answers(answers: pd.DataFrame, questions: pd.DataFrame, framework: Framework) -> pd.DataFrame:
