@@ -6,7 +6,7 @@ SHELL := /bin/bash
 # exported to every recipe, where HOME must stay the user's home directory (papermill, Jupyter and
 # matplotlib write caches there). Keep the care home in HOME_ID and give the recipes the real home back.
 ifeq ($(origin HOME),command line)
-HOME_ID := $(HOME)
+HOME_ID := $(value HOME)
 override HOME := $(shell getent passwd "$$(id -u)" | cut -d: -f6)
 export HOME
 else
@@ -20,9 +20,15 @@ LOCK := requirements.lock
 WELLLED := $(BIN)/wellled
 DATA ?= data
 REPORTS ?= reports
-PATHS := --data "$(DATA)" --reports "$(REPORTS)"
-REPORT_OPTS := $(if $(PERIOD),--period "$(PERIOD)") $(if $(FRAMEWORK),--framework "$(FRAMEWORK)") \
-	$(if $(MIN_RESPONDENTS),--min-respondents "$(MIN_RESPONDENTS)")
+# A value a user gives (HOME='x";touch f;"', PERIOD='$$(...)') must never run as code: `$(value ...)` keeps
+# make from expanding it, and the recipes read it from the environment as "$$PERIOD", which the shell expands
+# as data. The CLI then validates every value.
+USER_VARS := HOME_ID PERIOD FRAMEWORK MIN_RESPONDENTS DATA REPORTS JOBS STRICT
+$(foreach var,$(USER_VARS),$(eval override $(var) := $$(value $(var))))
+export $(USER_VARS)
+PATHS := --data "$$DATA" --reports "$$REPORTS"
+REPORT_OPTS := $${PERIOD:+--period "$$PERIOD"} $${FRAMEWORK:+--framework "$$FRAMEWORK"} \
+	$${MIN_RESPONDENTS:+--min-respondents "$$MIN_RESPONDENTS"}
 
 .PHONY: help setup lock demo check report reports test test-fast lint bench docs clean
 
@@ -44,15 +50,15 @@ lock: setup ## Refresh requirements.lock from the ranges in pyproject.toml (UPGR
 		$(if $(UPGRADE),--upgrade) --output-file $(LOCK)
 
 demo: setup ## Write demo data for six fictional homes, check it, and report on every home
-	$(WELLLED) demo --data "$(DATA)"
+	$(WELLLED) demo --data "$$DATA"
 	$(WELLLED) check $(PATHS)
 	$(WELLLED) reports $(PATHS)
 
 check: setup ## Validate data/raw with the Great Expectations suites and write data/clean
-	$(WELLLED) check $(PATHS) $(if $(STRICT),--strict)
+	$(WELLLED) check $(PATHS) $${STRICT:+--strict}
 
 report: setup ## One home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWORK=cqc-saf-2024] [MIN_RESPONDENTS=10]
-	$(WELLLED) report "$(HOME_ID)" $(PATHS) $(REPORT_OPTS) --check-if-changed
+	$(WELLLED) report "$$HOME_ID" $(PATHS) $(REPORT_OPTS) --check-if-changed
 
 reports: setup ## Report on every home, each at its latest quarter (or PERIOD=)
 	$(WELLLED) reports $(PATHS) $(REPORT_OPTS) --check-if-changed
@@ -78,4 +84,4 @@ docs: setup ## Regenerate the data dictionary and the clean-data tables in docs/
 
 clean: ## Remove the virtual environment, generated data and reports
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
-	find $(DATA)/clean $(DATA)/raw $(REPORTS) -mindepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/null || true
+	find "$$DATA/clean" "$$DATA/raw" "$$REPORTS" -mindepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/null || true

@@ -92,7 +92,7 @@ def test_four_respondents_are_suppressed():
 def test_min_respondents_is_configurable():
     scored = scored_answers(answers(STAFF), QUESTIONS, KLOE)
     assert survey_figures(scored, AnalysisParams(min_respondents=6)).iloc[0].suppressed
-    assert not survey_figures(scored, AnalysisParams(min_respondents=3)).iloc[0].suppressed
+    assert not survey_figures(scored, AnalysisParams(min_respondents=3, allow_small_numbers=True)).iloc[0].suppressed
     with pytest.raises(UsageError, match="min_respondents"):
         AnalysisParams(min_respondents=0)
 
@@ -100,7 +100,7 @@ def test_min_respondents_is_configurable():
 def test_survey_pools_groups_and_themes_follow_the_framework():
     family = [("f1", "family", {"q1": 4, "q2": 4})]  # q1 positive, q2 -> 2 not positive
     scored = scored_answers(answers(STAFF + family), QUESTIONS, SAF)
-    figures = survey_figures(scored, AnalysisParams(min_respondents=1)).set_index("theme_id")
+    figures = survey_figures(scored, AnalysisParams(min_respondents=1, allow_small_numbers=True)).set_index("theme_id")
     # capable...leaders (q1): staff 5, 4, 3, 2, 5 -> 3 of 5 positive; family 4 -> positive: 4 of 6
     assert figures.loc["capable-compassionate-inclusive-leaders", ["positive", "valid", "respondents"]].tolist() == [
         4,
@@ -120,8 +120,8 @@ def test_percentages_stay_within_0_and_100(rows):
     )
     scored = scored_answers(frame, bank, KLOE)
     for figures in (
-        survey_figures(scored, AnalysisParams(min_respondents=1)),
-        group_figures(scored, AnalysisParams(min_respondents=1)),
+        survey_figures(scored, AnalysisParams(min_respondents=1, allow_small_numbers=True)),
+        group_figures(scored, AnalysisParams(min_respondents=1, allow_small_numbers=True)),
     ):
         shown = figures[~figures["suppressed"]]
         assert shown["positive_pct"].between(0, 100).all()

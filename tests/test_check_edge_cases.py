@@ -110,7 +110,10 @@ def test_a_home_that_drops_to_no_questionnaires_is_flagged(check):
         }
     )
     messages = [f["message"] for f in run.dq["flags"] if f["kind"] == "response-volume"]
-    assert any(m.startswith("oak-house: 0 questionnaires in 2026-Q3 against 6 the quarter before") for m in messages)
+    assert any(
+        m.startswith("oak-house: 0 questionnaires in 2026-Q3 against 6 questionnaires the quarter before")
+        for m in messages
+    )
 
 
 def test_four_identical_answers_are_straight_lined(check):

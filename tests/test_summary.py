@@ -245,7 +245,7 @@ def test_overall_actions_rates_and_comments(summary):
     assert texts == {"The manager listens. Ring [phone removed] or mail [email removed], [name removed] says."}
     assert summary["comments"][0]["theme_ids"] == ["W1", "W3"]
     assert summary["comments"][0]["removed"] == ["email", "name", "phone"]
-    assert len(summary["comments"]) == 8  # family (3 questionnaires) withheld
+    assert len(summary["comments"]) == 1  # eight staff wrote the same words: once; family (3) withheld
 
 
 def test_saf_framework_uses_statements_and_fallback():
@@ -315,7 +315,22 @@ def test_cli_prints_the_summary(tmp_path, capsys):
 def test_cli_options_and_exit_codes(tmp_path, capsys):
     data = str(tmp_path / "data")
     write_clean(tmp_path / "data", manifest=False)
-    assert main(["summary", "h-a", "--data", data, "--min-respondents", "3", "--framework", "cqc-saf-2024"]) == 0
+    assert (
+        main(
+            [
+                "summary",
+                "h-a",
+                "--data",
+                data,
+                "--min-respondents",
+                "3",
+                "--allow-small-numbers",
+                "--framework",
+                "cqc-saf-2024",
+            ]
+        )
+        == 0
+    )
     printed = json.loads(capsys.readouterr().out)
     assert printed["parameters"]["min_respondents"] == 3 and printed["framework"]["id"] == "cqc-saf-2024"
     assert printed["response_rates"]["family"]["responses"] == 3

@@ -55,6 +55,17 @@ def _contract(args: argparse.Namespace) -> None:
         print(contract.data_dictionary_markdown(), end="")
 
 
+def _small_numbers(args: argparse.Namespace) -> bool:
+    """``--allow-small-numbers``, said out loud whenever it is given."""
+    if args.allow_small_numbers:
+        print(
+            f"wellled: --allow-small-numbers: figures from {args.min_respondents} or more questionnaires are "
+            "shown; every output is marked NOT FOR PUBLICATION",
+            file=sys.stderr,
+        )
+    return args.allow_small_numbers
+
+
 def _summary(args: argparse.Namespace) -> None:
     from wellled.analysis.summary import summarise, to_json
     from wellled.analysis.themes import AnalysisParams
@@ -64,7 +75,7 @@ def _summary(args: argparse.Namespace) -> None:
         args.home,
         period=args.period,
         framework=args.framework,
-        params=AnalysisParams(min_respondents=args.min_respondents),
+        params=AnalysisParams(min_respondents=args.min_respondents, allow_small_numbers=_small_numbers(args)),
     )
     sys.stdout.write(to_json(summary))
     sys.stdout.flush()
@@ -78,20 +89,37 @@ def _report_options(args: argparse.Namespace):
         formats=args.format,
         renderer=args.renderer,
         min_respondents=args.min_respondents,
+        allow_small_numbers=_small_numbers(args),
         check_if_changed=args.check_if_changed,
         **notebook,
     )
 
 
+def _validate_scope(args: argparse.Namespace) -> None:
+    """Reject a malformed home, period or framework before anything runs or is written."""
+    from wellled.analysis.scope import resolve_framework
+    from wellled.paths import require_slug
+    from wellled.periods import parse_period
+
+    if getattr(args, "home", None) is not None:
+        require_slug(args.home)
+    if args.period is not None:
+        parse_period(args.period)
+    if args.framework is not None:
+        resolve_framework(args.framework)
+
+
 def _report(args: argparse.Namespace) -> None:
     from wellled.report import stage
 
+    _validate_scope(args)
     stage.run_home(_paths(args), args.home, period=args.period, framework=args.framework, options=_report_options(args))
 
 
 def _reports(args: argparse.Namespace) -> None:
     from wellled.report import stage
 
+    _validate_scope(args)
     stage.run_all(_paths(args), period=args.period, framework=args.framework, options=_report_options(args))
 
 
@@ -106,7 +134,12 @@ def _add_min_respondents(parser: argparse.ArgumentParser) -> None:
         "--min-respondents",
         type=int,
         default=5,
-        help="suppress figures from fewer questionnaires than this (default 5)",
+        help="suppress figures from fewer questionnaires than this (default 5, the lowest allowed)",
+    )
+    parser.add_argument(
+        "--allow-small-numbers",
+        action="store_true",
+        help="allow --min-respondents below 5 for an internal review; outputs say NOT FOR PUBLICATION",
     )
 
 

@@ -46,6 +46,10 @@ from wellled.periods import parse_period, period_bounds, period_range, shift_per
 
 SCHEMA_VERSION = 1
 NOTICE = "Indicative ratings from the provider's own survey and audit data. Only CQC rates a service."
+NOT_FOR_PUBLICATION = (
+    "NOT FOR PUBLICATION: figures from fewer than five questionnaires are shown and can identify people "
+    "(--allow-small-numbers). "
+)
 
 
 def _num(value, digits: int = 1):
@@ -303,7 +307,8 @@ def build_summary(
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_by": f"wellled {__version__}",
-        "notice": NOTICE,
+        "notice": (NOT_FOR_PUBLICATION if params.not_for_publication else "") + NOTICE,
+        "not_for_publication": params.not_for_publication,
         "home_id": home_id,
         "home_name": str(home["home_name"]),
         "period": period,

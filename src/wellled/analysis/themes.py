@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from wellled.analysis.clean_data import CleanData
 
 KEYS = ["home_id", "period", "theme_id"]
+MIN_RESPONDENTS_FLOOR = 5  # below this, figures can identify people: only with ``allow_small_numbers``
 RESULTS = {"Met": "met", "Partially met": "partially_met", "Not met": "not_met", "N/A": "not_applicable"}
 
 
@@ -69,10 +70,17 @@ class AnalysisParams:
     combine: tuple[tuple[str, str], ...] = DEFAULT_COMBINE
     funnel_min_homes: int = 5
     evidence: EvidenceParams = field(default_factory=EvidenceParams)
+    allow_small_numbers: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.min_respondents, int) or self.min_respondents < 1:
             raise UsageError(f"min_respondents must be a whole number of at least 1, not {self.min_respondents}")
+        if self.min_respondents < MIN_RESPONDENTS_FLOOR and not self.allow_small_numbers:
+            raise UsageError(
+                f"--min-respondents {self.min_respondents} is below {MIN_RESPONDENTS_FLOOR}: figures from so few "
+                "questionnaires can identify people; add --allow-small-numbers for an internal review "
+                "(every output is then marked NOT FOR PUBLICATION)"
+            )
         if not isinstance(self.trend_quarters, int) or self.trend_quarters < 2:
             raise UsageError(f"trend_quarters must be a whole number of at least 2, not {self.trend_quarters}")
         if not 0 < self.significance_level < 1:
@@ -104,7 +112,13 @@ class AnalysisParams:
                 "min_questionnaires": self.evidence.min_questionnaires,
                 "min_audit_items": self.evidence.min_audit_items,
             },
+            "allow_small_numbers": self.allow_small_numbers,
         }
+
+    @property
+    def not_for_publication(self) -> bool:
+        """Figures from fewer than :data:`MIN_RESPONDENTS_FLOOR` questionnaires may be shown."""
+        return self.min_respondents < MIN_RESPONDENTS_FLOOR
 
 
 def scored_answers(answers: pd.DataFrame, questions: pd.DataFrame, framework: Framework) -> pd.DataFrame:

@@ -11,6 +11,12 @@ from wellled.periods import parse_period, shift_period
 
 VOLUME_RATIO = 3.0
 STRAIGHT_LINE_MIN_ANSWERS = 3
+SMALL_NUMBER = 5  # a count below this is never printed: it could identify the people who answered
+
+
+def _count(n: int) -> str:
+    """``n questionnaires``, or ``fewer than 5`` when so few that the number itself could identify people."""
+    return f"{n} questionnaires" if n == 0 or n >= SMALL_NUMBER else f"fewer than {SMALL_NUMBER} questionnaires"
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ def volume_changes(responses: pd.DataFrame, ratio: float = VOLUME_RATIO) -> list
                     Flag(
                         file,
                         "response-volume",
-                        f"{home_id}: {now} questionnaires in {period} against {previous} the quarter "
+                        f"{home_id}: {_count(now)} in {period} against {_count(previous)} the quarter "
                         f"before (more than {ratio:g}x change): a missing or doubled import?",
                     )
                 )

@@ -274,10 +274,16 @@ def demo_homes(count: int, rng: np.random.Generator) -> list[DemoHome]:
         DemoHome("cedar-house", "Cedar House", 66, 85, 0.79, 0.81),
     ]
     homes = story[:count]
-    for index in range(len(homes), count):
+    taken = {home.home_id for home in story}  # a generated name never repeats a story home's, at any count
+    index = len(homes)
+    while len(homes) < count:
         tree, kind = TREES[index % len(TREES)], KINDS[(index // len(TREES)) % len(KINDS)]
         number = index // (len(TREES) * len(KINDS))
         name = f"{tree} {kind}" + (f" {number + 1}" if number else "")
+        index += 1
+        if name.lower().replace(" ", "-") in taken:
+            continue
+        taken.add(name.lower().replace(" ", "-"))
         beds = int(rng.integers(20, 90))
         positive = float(rng.uniform(0.6, 0.9))
         homes.append(DemoHome(name.lower().replace(" ", "-"), name, beds, int(beds * 1.3), positive, positive))

@@ -35,10 +35,17 @@ class ReportOptions:
     notebook: Path = HOME_REPORT_NOTEBOOK
     min_respondents: int = 5
     check_if_changed: bool = False
+    allow_small_numbers: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formats", render.parse_formats(self.formats))
         render.resolve_renderer(self.renderer)
+        self.analysis_params()  # the suppression threshold and its floor
+
+    def analysis_params(self):
+        from wellled.analysis.themes import AnalysisParams
+
+        return AnalysisParams(min_respondents=self.min_respondents, allow_small_numbers=self.allow_small_numbers)
 
 
 def needs_check(paths: Paths) -> bool:
@@ -77,15 +84,15 @@ def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> 
         "framework": chosen.framework,
         "data_dir": str(paths.data.resolve()),
         "min_respondents": options.min_respondents,
+        "allow_small_numbers": options.allow_small_numbers,
     }
 
     def ensure_summary(staging: Path) -> None:
         """The home report saves the summary it shows; any other notebook gets it written here."""
         if not (staging / "summary.json").exists():
             from wellled.analysis.summary import build_summary, to_json
-            from wellled.analysis.themes import AnalysisParams
 
-            params = AnalysisParams(min_respondents=options.min_respondents)
+            params = options.analysis_params()
             summary = build_summary(clean_data(paths), chosen.home_id, chosen.period, chosen.framework, params)
             (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
 

@@ -1,0 +1,55 @@
+"""min_respondents has a floor of 5; below it only with --allow-small-numbers, and then every output says so."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+from wellled.analysis.themes import AnalysisParams
+from wellled.errors import UsageError
+
+
+def test_below_the_floor_is_refused_without_the_explicit_option(demo_data):
+    done = run_cli("summary", "oak-house", "--data", str(demo_data.data), "--min-respondents", "1")
+    assert done.code == 2 and "--allow-small-numbers" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+    with pytest.raises(UsageError):
+        AnalysisParams(min_respondents=4)
+    assert AnalysisParams(min_respondents=4, allow_small_numbers=True).not_for_publication
+
+
+def test_allowed_small_numbers_are_logged_and_marked_not_for_publication(demo_data):
+    done = run_cli(
+        "summary", "elm-grove", "--data", str(demo_data.data), "--min-respondents", "2", "--allow-small-numbers"
+    )
+    assert done.code == 0, done.stderr
+    assert "NOT FOR PUBLICATION" in done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["not_for_publication"] is True and summary["notice"].startswith("NOT FOR PUBLICATION")
+    assert summary["parameters"]["allow_small_numbers"] is True
+    usual = json.loads(run_cli("summary", "elm-grove", "--data", str(demo_data.data)).stdout)
+    assert usual["not_for_publication"] is False and "NOT FOR PUBLICATION" not in usual["notice"]
+
+
+def test_report_options_keep_the_floor():
+    from wellled.report.stage import ReportOptions
+
+    with pytest.raises(UsageError, match="allow-small-numbers"):
+        ReportOptions(min_respondents=1)
+    assert ReportOptions(min_respondents=1, allow_small_numbers=True).analysis_params().not_for_publication
+
+
+@pytest.mark.slow
+def test_a_report_with_small_numbers_says_not_for_publication(demo_data, tmp_path):
+    reports = tmp_path / "reports"
+    done = run_cli(
+        "report", "elm-grove", "--data", str(demo_data.data), "--reports", str(reports), "--format", "html",
+        "--min-respondents", "3", "--allow-small-numbers",
+    )  # fmt: skip
+    assert done.code == 0, done.stderr
+    [html] = reports.glob("elm-grove/*/governance-report.html")
+    assert "NOT FOR PUBLICATION" in html.read_text(encoding="utf-8")
+    [summary] = reports.glob("elm-grove/*/summary.json")
+    assert json.loads(summary.read_text())["not_for_publication"] is True
