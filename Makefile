@@ -36,10 +36,11 @@ $(BIN)/wellled: pyproject.toml
 
 setup: $(BIN)/wellled ## Create .venv and install wellled with its dev tools (other targets do this first)
 
-demo: setup ## Write demo data for six fictional homes, check it, and report on every home
-	$(WELLLED) demo --data "$(DATA)"
-	$(WELLLED) check $(PATHS)
-	$(WELLLED) reports $(PATHS)
+export DATA REPORTS PERIOD FRAMEWORK MIN_RESPONDENTS JOBS FORCE
+demo: setup ## Demo data for six fictional homes, checked; every home's report, the provider overview, the index
+	$(WELLLED) demo --data "$$DATA"
+	$(WELLLED) check --data "$$DATA" --reports "$$REPORTS"
+	$(WELLLED) reports --data "$$DATA" --reports "$$REPORTS" $${JOBS:+--jobs "$$JOBS"}
 
 check: setup ## Validate data/raw with the Great Expectations suites and write data/clean
 	$(WELLLED) check $(PATHS) $(if $(STRICT),--strict)
@@ -47,8 +48,10 @@ check: setup ## Validate data/raw with the Great Expectations suites and write d
 report: setup ## One home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWORK=cqc-saf-2024] [MIN_RESPONDENTS=10]
 	$(WELLLED) report "$(HOME_ID)" $(PATHS) $(REPORT_OPTS) --check-if-changed
 
-reports: setup ## Report on every home, each at its latest quarter (or PERIOD=)
-	$(WELLLED) reports $(PATHS) $(REPORT_OPTS) --check-if-changed
+reports: setup ## Every home's report (latest quarter, or PERIOD=), the overview, the index [JOBS=n] [FORCE=1]
+	$(WELLLED) reports --data "$$DATA" --reports "$$REPORTS" --check-if-changed $${PERIOD:+--period "$$PERIOD"} \
+		$${FRAMEWORK:+--framework "$$FRAMEWORK"} $${MIN_RESPONDENTS:+--min-respondents "$$MIN_RESPONDENTS"} \
+		$${JOBS:+--jobs "$$JOBS"} $${FORCE:+--force}
 
 test: setup ## Run the test suite (real notebook, real GX suites, real PDF and browser)
 	$(BIN)/pytest -q
