@@ -319,18 +319,38 @@ class Progress:
     def __init__(self, total: int, stream=None) -> None:
         self.stream = stream or sys.stderr
         self.total, self.done = total, 0
+        self.running: list[str] = []
         self.bar = None
         if total and self.stream.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="home", file=self.stream, dynamic_ncols=True)
+            try:
+                sized = os.get_terminal_size(self.stream.fileno()).columns > 0  # a pty without a size: 0
+            except (OSError, ValueError):
+                sized = False
+            self.bar = tqdm(
+                total=total,
+                unit="home",
+                file=self.stream,
+                dynamic_ncols=sized,
+                ncols=None if sized else 100,
+                nrows=None if sized else 24,
+            )
+
+    def _show_running(self) -> None:
+        if self.bar is not None:
+            shown = ", ".join(self.running[:3]) + (f" +{len(self.running) - 3}" if len(self.running) > 3 else "")
+            self.bar.set_postfix_str(f"rendering {shown}" if self.running else "", refresh=True)
 
     def started(self, home_id: str) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"rendering {home_id}", refresh=True)
+        self.running.append(home_id)
+        self._show_running()
 
     def finished(self, outcome: Outcome) -> None:
         self.done += 1
+        if outcome.home_id in self.running:
+            self.running.remove(outcome.home_id)
+            self._show_running()
         if self.bar is not None:
             if outcome.status == FAILED:
                 self.bar.write(f"wellled: {outcome.home_id}: failed: {outcome.error}", file=self.stream)
