@@ -50,10 +50,11 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def _run(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak resident memory of the process tree (sampled every 0.2 s), stdout."""
+def _run(command: list[str], env: dict[str, str], log: Path | None = None) -> tuple[float, int, str]:
+    """Wall seconds, peak resident memory of the process tree (sampled every 0.2 s), stdout (or ``log``)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out_to = log.open("a", encoding="utf-8") if log else subprocess.PIPE
+    process = subprocess.Popen(command, stdout=out_to, stderr=subprocess.PIPE, text=True, env=env)
     peak = [0]
 
     def sample() -> None:
@@ -66,6 +67,9 @@ def _run(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     out, err = process.communicate()
     seconds = time.perf_counter() - started
     sampler.join()
+    if log:
+        out_to.close()
+        out = log.read_text(encoding="utf-8")
     if process.returncode:
         sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n{out[-2000:]}\n{err[-3000:]}")
     return seconds, peak[0], out
@@ -102,6 +106,8 @@ def main() -> int:
     parser.add_argument("--naive-homes", type=int, default=None, help="time the naive way on this many homes")
     parser.add_argument("--scale", action="store_true", help="only `wellled reports`, with peak memory")
     parser.add_argument("--wired", action="store_true", help="also time with the figures file wired in")
+    parser.add_argument("--wired-only", action="store_true", help="time only the run with the figures file wired in")
+    parser.add_argument("--log", type=Path, help="append the runs' one-line-per-home output to this file as it comes")
     args = parser.parse_args()
     env = {**os.environ, "TQDM_DISABLE": "1"}
     with tempfile.TemporaryDirectory(prefix="wellled-bench-batch-") as scratch:
@@ -120,14 +126,16 @@ def main() -> int:
         kernel.ensure_kernel()
         homes = scope.known_homes(stage.clean_data(Paths(data)))
         batch = _wellled("reports", "--data", str(data), "--reports", str(reports), "--jobs", str(args.jobs))
-        seconds, peak, _ = _run(batch, env)
+        if args.wired_only:
+            batch += ["--notebook", str(_wired_notebook(root))]
+        seconds, peak, _ = _run(batch, env, args.log)
         print(
             f"wellled reports --jobs {args.jobs}: {seconds:.1f} s for {len(homes)} homes "
             f"({seconds / len(homes):.2f} s a home), peak memory {peak / 2**30:.2f} GiB"
         )
-        again, _, _ = _run(batch, env)
+        again, _, _ = _run(batch, env, args.log)
         print(f"second run, nothing changed: {again:.1f} s")
-        if args.wired:
+        if args.wired and not args.wired_only:
             wired = _wired_notebook(root)
             seconds_w, peak_w, _ = _run([*batch, "--force", "--notebook", str(wired)], env)
             print(

@@ -300,3 +300,36 @@ def test_a_scheduler_that_is_not_there_is_a_clear_error(demo_data, tmp_path):
         "reports", "--data", str(paths.data), "--reports", str(paths.reports), "--scheduler", "tcp://127.0.0.1:9"
     )
     assert done.code == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr, done.stderr
+
+
+def test_the_figures_file_goes_only_to_a_notebook_that_declares_it(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text(json.dumps(LEAK_NOTEBOOK))
+    assert batch.declares(notebook, "home_id") and not batch.declares(notebook, "figures_file")
+    with_figures = json.loads(json.dumps(LEAK_NOTEBOOK))
+    with_figures["cells"][0]["source"] += '\nfigures_file = ""'
+    notebook.write_text(json.dumps(with_figures))
+    assert batch.declares(notebook, "figures_file")
+
+
+def test_heat_map_writes_each_rating_in_words_and_names_the_weakest_homes():
+    from wellled.report import overview_charts
+
+    ratings = pd.DataFrame(
+        [
+            {
+                "region": "North",
+                "home_name": "A $home",
+                "W1": "Good",
+                "W2": "Inadequate",
+                "overall": "Requires improvement",
+            },
+            {"region": "South", "home_name": "B home", "W1": "Outstanding", "W2": None, "overall": "Good"},
+        ]
+    )
+    chart = overview_charts.heat_map(ratings, [("W1", "Culture"), ("W2", "Governance")], "All homes")
+    words = {text.get_text() for text in chart.figure.axes[0].texts}
+    assert {"Good", "Inadequate", "Outstanding", "Insufficient\nevidence", "Requires\nimprovement"} <= words
+    labels = [label.get_text() for label in chart.figure.axes[0].get_yticklabels()]
+    assert labels == ["North", r"  A \$home", "South", "  B home"]
+    assert "Rated requires improvement or inadequate overall: A $home." in chart.caption

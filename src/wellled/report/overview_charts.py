@@ -59,7 +59,8 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
             continue
         labels.append("  " + literal(textwrap.shorten(label, 24)))
         for c, (theme_id, _) in enumerate(columns):
-            rating = row.get(theme_id) or INSUFFICIENT
+            rating = row.get(theme_id)
+            rating = INSUFFICIENT if rating is None or pd.isna(rating) else str(rating)
             bold = theme_id == "overall"
             edge, lw = ("black", 1.2) if bold else ("white", 1.0)
             ax.add_patch(_cell(c, r, CELL_COLOURS.get(rating, "#FFFFFF"), edge=edge, lw=lw))
