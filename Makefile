@@ -23,7 +23,7 @@ REPORTS ?= reports
 # A value a user gives (HOME='x";touch f;"', PERIOD='$$(...)') must never run as code: `$(value ...)` keeps
 # make from expanding it, and the recipes read it from the environment as "$$PERIOD", which the shell expands
 # as data. The CLI then validates every value.
-USER_VARS := HOME_ID PERIOD FRAMEWORK MIN_RESPONDENTS DATA REPORTS JOBS STRICT
+USER_VARS := HOME_ID PERIOD FRAMEWORK MIN_RESPONDENTS DATA REPORTS JOBS STRICT FORCE
 $(foreach var,$(USER_VARS),$(eval override $(var) := $$(value $(var))))
 export $(USER_VARS)
 PATHS := --data "$$DATA" --reports "$$REPORTS"
@@ -49,10 +49,10 @@ lock: setup ## Refresh requirements.lock from the ranges in pyproject.toml (UPGR
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --quiet \
 		$(if $(UPGRADE),--upgrade) --output-file $(LOCK)
 
-demo: setup ## Write demo data for six fictional homes, check it, and report on every home
+demo: setup ## Demo data for six fictional homes, checked; every home's report, the provider overview, the index
 	$(WELLLED) demo --data "$$DATA"
 	$(WELLLED) check $(PATHS)
-	$(WELLLED) reports $(PATHS)
+	$(WELLLED) reports $(PATHS) $${JOBS:+--jobs "$$JOBS"}
 
 check: setup ## Validate data/raw with the Great Expectations suites and write data/clean
 	$(WELLLED) check $(PATHS) $${STRICT:+--strict}
@@ -60,8 +60,8 @@ check: setup ## Validate data/raw with the Great Expectations suites and write d
 report: setup ## One home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWORK=cqc-saf-2024] [MIN_RESPONDENTS=10]
 	$(WELLLED) report "$$HOME_ID" $(PATHS) $(REPORT_OPTS) --check-if-changed
 
-reports: setup ## Report on every home, each at its latest quarter (or PERIOD=)
-	$(WELLLED) reports $(PATHS) $(REPORT_OPTS) --check-if-changed
+reports: setup ## Every home's report (latest quarter, or PERIOD=), the overview, the index [JOBS=n] [FORCE=1]
+	$(WELLLED) reports $(PATHS) $(REPORT_OPTS) --check-if-changed $${JOBS:+--jobs "$$JOBS"} $${FORCE:+--force}
 
 test: setup ## Run the whole test suite (real notebook, real GX suites, real PDF and browser)
 	$(BIN)/pytest -q

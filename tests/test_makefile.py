@@ -69,3 +69,6 @@ def test_make_demo_ends_with_a_report_for_every_demo_home(tmp_path):
     assert (reports / "data-quality" / "data-quality.html").exists() and (data / "clean" / "answers.parquet").exists()
     for home in homes:
         assert f"{home} " in done.stdout and str(reports / home) in done.stdout, "make demo says where each report is"
+    overview = next(reports.glob("overview/*/provider-overview.pdf"))
+    assert overview.with_name("provider-overview.html").is_file() and overview.with_name("overview.json").is_file()
+    assert "provider-overview.html" in (reports / "index.html").read_text()

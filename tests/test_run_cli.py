@@ -122,12 +122,17 @@ def test_reports_writes_every_home_and_says_where(demo_data, homes, tmp_path):
         "builtin",
     )
     assert done.code == 0, done.stderr
-    assert _files(reports) == [
+    homes_written = [f for f in _files(reports) if f.split("/")[0] in homes]
+    assert homes_written == [
         f"{home}/2026-Q3/{name}"
         for home in homes
-        for name in ("governance-report.html", "governance-report.ipynb", "summary.json")
+        for name in ("fingerprint.json", "governance-report.html", "governance-report.ipynb", "summary.json")
     ]
-    assert [line.split(":")[0] for line in done.stdout.splitlines()] == [f"{home} 2026-Q3" for home in homes]
+    assert (reports / "overview" / "2026-Q3" / "provider-overview.html").is_file()
+    assert (reports / "index.html").is_file()
+    lines = {line.split()[0]: line.split() for line in done.stdout.splitlines() if line.split()}
+    for home in homes:
+        assert lines[home][1] == "done" and lines[home][-1] == f"{home}/2026-Q3"
 
 
 def test_raw_data_newer_than_the_last_check_needs_a_check(tmp_path):

@@ -118,9 +118,14 @@ def _report(args: argparse.Namespace) -> None:
 
 def _reports(args: argparse.Namespace) -> None:
     from wellled.report import stage
+    from wellled.report.batch import BatchOptions
 
     _validate_scope(args)
-    stage.run_all(_paths(args), period=args.period, framework=args.framework, options=_report_options(args))
+    homes = tuple(home.strip() for home in (args.homes or "").split(",") if home.strip())
+    batch = BatchOptions(jobs=args.jobs, scheduler=args.scheduler, homes=homes, region=args.region, force=args.force)
+    stage.run_all(
+        _paths(args), period=args.period, framework=args.framework, options=_report_options(args), batch=batch
+    )
 
 
 def _add_paths(parser: argparse.ArgumentParser, reports: bool = True) -> None:
@@ -213,8 +218,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(report)
     report.set_defaults(handler=_report)
 
-    reports = commands.add_parser("reports", help="report on every home, each at its latest quarter (or --period)")
+    reports = commands.add_parser(
+        "reports",
+        help="report on every home (each at its latest quarter, or --period), then the provider overview and index",
+    )
     _add_report_options(reports)
+    reports.add_argument("--jobs", type=int, help="homes rendered at once on this machine (default: the CPU count)")
+    reports.add_argument(
+        "--scheduler", metavar="ADDRESS", help="send the homes to this Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    reports.add_argument("--homes", metavar="A,B,C", help="only these homes (comma-separated ids)")
+    reports.add_argument("--region", help="only the homes of this region (the region column of homes.csv)")
+    reports.add_argument("--force", action="store_true", help="re-run homes whose inputs have not changed")
     reports.set_defaults(handler=_reports)
 
     return parser

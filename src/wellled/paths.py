@@ -29,7 +29,11 @@ QUARTO_CONFIG = next(
     (path for path in (PACKAGE_DIR / "_quarto.yml", SOURCE_ROOT / "_quarto.yml") if path.is_file()),
     SOURCE_ROOT / "_quarto.yml",
 )
+PROVIDER_OVERVIEW_NOTEBOOK = NOTEBOOKS_DIR / "provider-overview.ipynb"
 REPORT_STEM = "governance-report"
+OVERVIEW_STEM = "provider-overview"
+DEFAULT_FRAMEWORK_ID = "cqc-kloe-2017"
+OVERVIEW_FOLDER = "overview"
 
 
 def require_slug(value: str, what: str = "home") -> str:
@@ -111,5 +115,20 @@ class Paths:
     def data_quality_dir(self) -> Path:
         return self.reports / "data-quality"
 
-    def report_dir(self, home_id: str, period: str) -> Path:
-        return self.reports / require_slug(home_id) / period
+    def report_dir(self, home_id: str, period: str, framework_id: str = DEFAULT_FRAMEWORK_ID) -> Path:
+        """``REPORTS/HOME/PERIOD/`` for the default framework, ``REPORTS/HOME/PERIOD/<framework-id>/`` otherwise."""
+        folder = self.reports / require_slug(home_id) / period
+        return folder if framework_id == DEFAULT_FRAMEWORK_ID else folder / require_slug(framework_id, "framework")
+
+    def overview_dir(self, period: str, framework_id: str = DEFAULT_FRAMEWORK_ID) -> Path:
+        """``REPORTS/overview/PERIOD/`` (``.../<framework-id>/`` for another framework): the provider overview."""
+        folder = self.reports / OVERVIEW_FOLDER / period
+        return folder if framework_id == DEFAULT_FRAMEWORK_ID else folder / require_slug(framework_id, "framework")
+
+    @property
+    def index_file(self) -> Path:
+        return self.reports / "index.html"
+
+    def run_dir(self, token: str) -> Path:
+        """Working folder of one ``wellled reports`` run (figures shared by its homes); removed at the end."""
+        return self.reports / f".run-{token}"

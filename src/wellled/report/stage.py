@@ -3,25 +3,30 @@
 Public API:
 
 - :func:`run_home` ``(paths, home_id, *, period, framework, options) -> Report``: one home's report.
-- :func:`run_all` ``(paths, *, period, framework, options) -> list[Report]``: every home's, each at its latest
-  quarter unless ``period``; a RunError naming the homes that failed, after trying them all.
+- :func:`run_all` ``(paths, *, period, framework, options, batch) -> list[Outcome]``: every home's (or those
+  chosen), each at its latest quarter unless ``period``, in parallel and skipping unchanged homes; then the
+  provider overview and ``REPORTS/index.html``; a table of outcomes, and a RunError if any home failed.
 - :func:`needs_check` ``(paths) -> bool``: raw data changed since the last ``wellled check``.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from wellled.analysis import scope
 from wellled.analysis.clean_data import CleanData, load_clean
+from wellled.analysis.framework import load_framework
 from wellled.check import clean_schema
 from wellled.check.store import read_manifest
 from wellled.errors import RunError, WellledError
-from wellled.paths import HOME_REPORT_NOTEBOOK, Paths
+from wellled.paths import HOME_REPORT_NOTEBOOK, OVERVIEW_STEM, PROVIDER_OVERVIEW_NOTEBOOK, Paths
 from wellled.periods import parse_period
+from wellled.report import batch as batching
 from wellled.report import render
 from wellled.report.execute import Report, execute
 
@@ -98,7 +103,7 @@ def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> 
 
     return execute(
         options.notebook,
-        paths.report_dir(chosen.home_id, chosen.period),
+        paths.report_dir(chosen.home_id, chosen.period, load_framework(chosen.framework).id),
         parameters,
         formats=options.formats,
         renderer=options.renderer,
@@ -134,26 +139,86 @@ def run_all(
     period: str | None = None,
     framework: str | None = None,
     options: ReportOptions | None = None,
-) -> list[Report]:
-    """Every home's report, each at its latest quarter unless ``period``; failures are collected, not fatal."""
+    batch: batching.BatchOptions | None = None,
+) -> list[batching.Outcome]:
+    """Every chosen home's report, then the provider overview and the index; failures are collected, not fatal."""
+    import shutil
+
     options = options or ReportOptions()
+    batch = batch or batching.BatchOptions()
     _check_first(paths, options)
     framework = scope.resolve_framework(framework)
+    chosen = load_framework(framework)
     if period:
         parse_period(period)
     clean = clean_data(paths)
-    homes = scope.known_homes(clean)
-    reports, failures = [], []
-    for home_id in homes:
-        try:
-            chosen = scope.Scope(home_id, scope.resolve_period(clean, home_id, period), framework)
-            report = _publish_home(paths, chosen, options)
-        except WellledError as error:
-            print(f"wellled: {home_id}: {error}", file=sys.stderr)
-            failures.append(home_id)
-            continue
-        _announce(report, chosen)
-        reports.append(report)
-    if failures:
-        raise RunError(f"{len(failures)} of {len(homes)} reports failed: {', '.join(failures)}")
-    return reports
+    paths.reports.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix=".run-", dir=paths.reports))
+    try:
+        outcomes = batching.run_batch(paths, clean, chosen, framework, period, options, batch, run_dir)
+        overview = _publish_overview(
+            paths, clean, chosen, framework, period, outcomes, options, run_dir, force=batch.force
+        )
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    from wellled.report import overview as overview_content
+
+    overview_content.write_index(paths)
+    everything = [*outcomes, overview] if overview else outcomes
+    print(batching.outcome_table(everything, paths.reports))
+    print(f"index of every report: {paths.index_file}")
+    failed = [o.home_id for o in everything if o.status == batching.FAILED]
+    if failed:
+        raise RunError(f"{len(failed)} of {len(everything)} reports failed: {', '.join(failed)}")
+    return outcomes
+
+
+def _publish_overview(
+    paths: Paths,
+    clean: CleanData,
+    framework: object,
+    framework_arg: str,
+    period: str | None,
+    outcomes: list[batching.Outcome],
+    options: ReportOptions,
+    run_dir: Path,
+    force: bool = False,
+) -> batching.Outcome | None:
+    """The provider overview of the run's quarter (the latest one reported on unless ``period``)."""
+    periods = [o.period for o in outcomes if o.period and o.status != batching.FAILED]
+    if not periods:
+        return None
+    quarter = period or max(periods, key=parse_period)
+    run_file = run_dir / "run.json"
+    run_file.write_text(json.dumps([o.as_dict() for o in outcomes], indent=2), encoding="utf-8")
+    parameters = {
+        "period": quarter,
+        "framework": framework_arg,
+        "data_dir": str(paths.data.resolve()),
+        "reports_dir": str(paths.reports.resolve()),
+        "min_respondents": options.min_respondents,
+        "figures_file": str((run_dir / batching.FIGURES_FILE).resolve()),
+        "run_file": str(run_file.resolve()),
+    }
+    name = "provider overview"
+    folder = paths.overview_dir(quarter, framework.id)
+    fingerprint = batching.overview_fingerprint(paths, clean, framework, quarter, outcomes, options, run_dir)
+    if not force and batching.recorded_fingerprint(folder) == fingerprint:
+        return batching.Outcome(name, quarter, batching.SKIPPED, directory=str(folder))
+
+    def record(staging: Path) -> None:
+        (staging / batching.FINGERPRINT_FILE).write_text(json.dumps(fingerprint, indent=2) + "\n", encoding="utf-8")
+
+    try:
+        report = execute(
+            PROVIDER_OVERVIEW_NOTEBOOK,
+            folder,
+            parameters,
+            formats=options.formats,
+            renderer=options.renderer,
+            stem=OVERVIEW_STEM,
+            before_publish=record,
+        )
+    except WellledError as error:
+        return batching.Outcome(name, quarter, batching.FAILED, error=str(error).splitlines()[0])
+    return batching.Outcome(name, quarter, batching.DONE, report.seconds, str(report.directory))

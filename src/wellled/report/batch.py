@@ -1,0 +1,525 @@
+"""Every home's report in one run: shared figures, fingerprints, a process pool or a Dask cluster, progress.
+
+Public API:
+
+- :class:`BatchOptions`: ``jobs``, ``scheduler``, ``homes``, ``region``, ``force``.
+- :func:`run_batch` ``(paths, clean, framework, period, options, batch) -> list[Outcome]``: plan, fingerprint,
+  render every home that changed (in parallel), each failure caught and recorded with its one-line reason.
+- :func:`render_home` ``(job) -> Outcome``: one home's report; runs in a pool worker or on a Dask worker.
+- :func:`outcome_table` ``(outcomes) -> str``: the table printed at the end of a run.
+
+Homes share nothing but files: every report runs in its own fresh kernel (Papermill), reading the clean data
+and the run's ``figures.parquet`` (every home's theme figures, computed once for the run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from wellled.errors import RunError, UsageError, WellledError
+from wellled.paths import Paths
+
+if TYPE_CHECKING:
+    from wellled.analysis.clean_data import CleanData
+    from wellled.analysis.framework import Framework
+    from wellled.report.stage import ReportOptions
+
+FINGERPRINT_FILE = "fingerprint.json"
+FIGURES_FILE = "figures.parquet"
+DONE, SKIPPED, FAILED = "done", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How ``wellled reports`` spreads its work: local processes (``jobs``) or a Dask ``scheduler`` address."""
+
+    jobs: int | None = None
+    scheduler: str | None = None
+    homes: tuple[str, ...] = ()
+    region: str | None = None
+    force: bool = False
+
+    def __post_init__(self) -> None:
+        if self.jobs is not None and self.jobs < 1:
+            raise UsageError(f"--jobs must be 1 or more, not {self.jobs}")
+
+    @property
+    def workers(self) -> int:
+        return self.jobs or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class HomeJob:
+    """Everything a worker needs to render one home, as plain picklable values with absolute paths."""
+
+    home_id: str
+    period: str
+    framework: str
+    data: Path
+    output_dir: Path
+    figures_file: Path
+    fingerprint: dict
+    options: ReportOptions
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one home: done, skipped (unchanged) or failed, with its folder or the reason."""
+
+    home_id: str
+    period: str | None
+    status: str
+    seconds: float = 0.0
+    directory: str | None = None
+    error: str | None = None
+    files: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --- choosing the homes -------------------------------------------------------------------------------
+
+
+def select_homes(clean: CleanData, homes: Iterable[str] = (), region: str | None = None) -> list[str]:
+    """Known homes, limited to ``homes`` and to ``region``; a UsageError naming the known ones otherwise."""
+    from wellled.analysis import scope
+
+    known = scope.known_homes(clean)
+    chosen = list(dict.fromkeys(homes)) or known
+    unknown = [home for home in chosen if home not in known]
+    if unknown:
+        raise UsageError(f"unknown home {unknown[0]!r} in --homes; known homes: {', '.join(known)}")
+    if region:
+        regions = home_regions(clean)
+        if region not in set(regions.values()):
+            names = sorted({r for r in regions.values() if r})
+            raise UsageError(f"no home in region {region!r}; regions: {', '.join(names) or 'none recorded'}")
+        chosen = [home for home in chosen if regions.get(home) == region]
+    return chosen
+
+
+def home_regions(clean: CleanData) -> dict[str, str]:
+    """Home id -> region ('' where homes.csv gives none)."""
+    homes = clean.homes
+    if "region" not in homes:
+        return {str(h): "" for h in homes["home_id"]}
+    return {str(h): "" if pd.isna(r) else str(r) for h, r in zip(homes["home_id"], homes["region"], strict=True)}
+
+
+# --- fingerprints -------------------------------------------------------------------------------------
+
+
+def _row_hashes(frame: pd.DataFrame) -> pd.Series:
+    if frame.empty:
+        return pd.Series(dtype="uint64")
+    return pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False)
+
+
+def _digest_by(frame: pd.DataFrame, key: str) -> dict[str, str]:
+    """sha256 of the rows of each value of ``key`` (row order kept), computed in one pass over ``frame``."""
+    if frame.empty or key not in frame:
+        return {}
+    hashes = _row_hashes(frame)
+    out = {}
+    for value, rows in hashes.groupby(frame[key].astype(str).to_numpy(), sort=False):
+        out[value] = hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
+    return out
+
+
+def _digest(frame: pd.DataFrame) -> str:
+    return hashlib.sha256(_row_hashes(frame).to_numpy().tobytes()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def fingerprints(
+    paths: Paths,
+    clean: CleanData,
+    figures: pd.DataFrame,
+    chosen: dict[str, str],
+    framework: Framework,
+    options: ReportOptions,
+) -> dict[str, dict]:
+    """Per home: digests of every input its report shows, so an unchanged home can be skipped.
+
+    The home's rows of every clean table and of the quarantine, the theme figures of every home in the
+    report's quarter (its funnel plots) and of this home in every quarter (its trends), the notebook, the
+    framework, the wellled version and the parameters.
+    """
+    from wellled import __version__
+
+    tables = {name: _digest_by(getattr(clean, name), "home_id") for name in ("homes", "responses", "answers", "audits")}
+    quarantine_file = paths.quarantine_dir / "quarantine.parquet"
+    quarantine = pd.read_parquet(quarantine_file) if quarantine_file.is_file() else pd.DataFrame()
+    tables["quarantine"] = _digest_by(quarantine, "home_id")
+    own = _digest_by(figures, "home_id")
+    by_period = _digest_by(figures, "period")
+    common = {
+        "wellled": __version__,
+        "notebook": _file_digest(Path(options.notebook)),
+        "framework": {"id": framework.id, "sha256": framework.sha256},
+        "questions": _digest(clean.questions),
+        "redact_names": hashlib.sha256("\n".join(clean.redact_names).encode()).hexdigest(),
+        "parameters": {
+            "min_respondents": options.min_respondents,
+            "formats": list(options.formats),
+            "renderer": options.renderer,
+        },
+    }
+    return {
+        home: {
+            **common,
+            "home_id": home,
+            "period": period,
+            "clean": {name: digests.get(home, "") for name, digests in tables.items()},
+            "figures_home": own.get(home, ""),
+            "figures_period": by_period.get(period, ""),
+        }
+        for home, period in chosen.items()
+    }
+
+
+def overview_fingerprint(
+    paths: Paths,
+    clean: CleanData,
+    framework: Framework,
+    period: str,
+    outcomes: list[Outcome],
+    options: ReportOptions,
+    run_dir: Path,
+) -> dict:
+    """Digests of what the provider overview shows: every home's summary of the quarter, the quarter's
+    figures, the homes, the quarantine and flags of the last check, this run's failures, notebook and version."""
+    from wellled import __version__
+    from wellled.analysis import scope
+    from wellled.paths import PROVIDER_OVERVIEW_NOTEBOOK
+
+    summaries = {
+        home: _file_digest(paths.report_dir(home, period, framework.id) / "summary.json")
+        for home in scope.known_homes(clean)
+    }
+    figures = pd.read_parquet(run_dir / FIGURES_FILE)
+    return {
+        "wellled": __version__,
+        "notebook": _file_digest(PROVIDER_OVERVIEW_NOTEBOOK),
+        "framework": {"id": framework.id, "sha256": framework.sha256},
+        "period": period,
+        "summaries": summaries,
+        "figures_period": _digest_by(figures, "period").get(period, ""),
+        "homes": _digest(clean.homes),
+        "manifest": _file_digest(paths.manifest),
+        "quarantine": _file_digest(paths.quarantine_dir / "quarantine.parquet"),
+        "failed": sorted((o.home_id, o.error or "") for o in outcomes if o.status == FAILED),
+        "parameters": {"min_respondents": options.min_respondents, "formats": list(options.formats)},
+    }
+
+
+def recorded_fingerprint(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / FINGERPRINT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(job: HomeJob) -> bool:
+    """The report in ``job.output_dir`` was made from exactly these inputs and all its files are there."""
+    from wellled.paths import REPORT_STEM
+
+    wanted = [f"{REPORT_STEM}.ipynb", "summary.json", *(f"{REPORT_STEM}.{fmt}" for fmt in job.options.formats)]
+    return recorded_fingerprint(job.output_dir) == job.fingerprint and all(
+        (job.output_dir / name).is_file() for name in wanted
+    )
+
+
+# --- one home -----------------------------------------------------------------------------------------
+
+
+def render_home(job: HomeJob) -> Outcome:
+    """Execute and render one home's report in a fresh kernel; every failure becomes a failed Outcome."""
+    from wellled.report.execute import execute
+
+    started = time.perf_counter()
+    parameters = {
+        "home_id": job.home_id,
+        "period": job.period,
+        "framework": job.framework,
+        "data_dir": str(job.data),
+        "min_respondents": job.options.min_respondents,
+    }
+    if declares(job.options.notebook, "figures_file"):
+        parameters["figures_file"] = str(job.figures_file)
+
+    def before_publish(staging: Path) -> None:
+        if not (staging / "summary.json").exists():
+            from wellled.analysis.summary import summarise, to_json
+            from wellled.analysis.themes import AnalysisParams
+
+            params = AnalysisParams(min_respondents=job.options.min_respondents)
+            summary = summarise(Paths(job.data), job.home_id, period=job.period, framework=job.framework, params=params)
+            (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
+        (staging / FINGERPRINT_FILE).write_text(json.dumps(job.fingerprint, indent=2) + "\n", encoding="utf-8")
+
+    try:
+        report = execute(
+            job.options.notebook,
+            job.output_dir,
+            parameters,
+            formats=job.options.formats,
+            renderer=job.options.renderer,
+            before_publish=before_publish,
+        )
+    except WellledError as error:
+        return Outcome(job.home_id, job.period, FAILED, time.perf_counter() - started, error=_one_line(error))
+    except Exception as error:
+        message = f"{type(error).__name__}: {_one_line(error)}"
+        return Outcome(job.home_id, job.period, FAILED, time.perf_counter() - started, error=message)
+    files = tuple(path.name for path in report.files())
+    return Outcome(job.home_id, job.period, DONE, report.seconds, str(report.directory), files=files)
+
+
+def declares(notebook: Path, name: str) -> bool:
+    """The notebook's parameters cell assigns ``name`` (so the run's figures can be handed to it)."""
+    import re
+
+    try:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return False
+    for cell in cells:
+        if "parameters" in (cell.get("metadata") or {}).get("tags", []):
+            source = "".join(cell.get("source") or [])
+            return re.search(rf"^{re.escape(name)}\s*=", source, re.MULTILINE) is not None
+    return False
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+# --- running many -------------------------------------------------------------------------------------
+
+
+class Progress:
+    """A tqdm bar on a terminal (done/total, elapsed, time left, the home being rendered); else one line each."""
+
+    def __init__(self, total: int, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.total, self.done = total, 0
+        self.running: list[str] = []
+        self.bar = None
+        if total and self.stream.isatty():
+            from tqdm import tqdm
+
+            try:
+                sized = os.get_terminal_size(self.stream.fileno()).columns > 0  # a pty without a size: 0
+            except (OSError, ValueError):
+                sized = False
+            self.bar = tqdm(
+                total=total,
+                unit="home",
+                file=self.stream,
+                dynamic_ncols=sized,
+                ncols=None if sized else 100,
+                nrows=None if sized else 24,
+            )
+
+    def _show_running(self) -> None:
+        if self.bar is not None:
+            shown = ", ".join(self.running[:3]) + (f" +{len(self.running) - 3}" if len(self.running) > 3 else "")
+            self.bar.set_postfix_str(f"rendering {shown}" if self.running else "", refresh=True)
+
+    def started(self, home_id: str) -> None:
+        self.running.append(home_id)
+        self._show_running()
+
+    def finished(self, outcome: Outcome) -> None:
+        self.done += 1
+        if outcome.home_id in self.running:
+            self.running.remove(outcome.home_id)
+            self._show_running()
+        if self.bar is not None:
+            if outcome.status == FAILED:
+                self.bar.write(f"wellled: {outcome.home_id}: failed: {outcome.error}", file=self.stream)
+            self.bar.update(1)
+            return
+        line = f"[{self.done}/{self.total}] {outcome.home_id} {outcome.period}: {outcome.status}"
+        if outcome.status == DONE:
+            line += f" in {outcome.seconds:.1f} s -> {outcome.directory}/"
+        elif outcome.status == FAILED:
+            line += f": {outcome.error}"
+        print(line, file=sys.stdout, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _run_local(jobs: list[HomeJob], workers: int, progress: Progress) -> list[Outcome]:
+    if workers == 1 or len(jobs) <= 1:
+        outcomes = []
+        for job in jobs:
+            progress.started(job.home_id)
+            outcomes.append(render_home(job))
+            progress.finished(outcomes[-1])
+        return outcomes
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    outcomes, waiting = [], list(reversed(jobs))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        running = {}
+        while waiting or running:
+            while waiting and len(running) < workers:  # submit as workers free up, so the bar names who runs
+                job = waiting.pop()
+                running[pool.submit(render_home, job)] = job
+                progress.started(job.home_id)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = running.pop(future)
+                outcomes.append(_result(future, job))
+                progress.finished(outcomes[-1])
+    return outcomes
+
+
+def _result(future, job: HomeJob) -> Outcome:
+    try:
+        return future.result()
+    except Exception as error:  # a worker process that died
+        return Outcome(job.home_id, job.period, FAILED, error=f"worker lost: {type(error).__name__}: {error}")
+
+
+def _run_dask(jobs: list[HomeJob], address: str, progress: Progress) -> list[Outcome]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise UsageError("--scheduler needs Dask: pip install 'wellled[dask]'") from None
+    try:
+        client = Client(address, timeout=20)
+    except Exception as error:
+        raise RunError(f"cannot reach the Dask scheduler at {address}: {_one_line(error)}") from None
+    outcomes = []
+    with client:
+        futures = {}
+        for job in jobs:
+            futures[
+                client.submit(render_home, job, pure=False, key=f"wellled-{job.home_id}-{os.getpid()}-{time.time_ns()}")
+            ] = job
+            progress.started(job.home_id)
+        for future in as_completed(futures):
+            outcomes.append(_result(future, futures[future]))
+            progress.finished(outcomes[-1])
+    return outcomes
+
+
+def run_jobs(jobs: list[HomeJob], batch: BatchOptions, on_progress: Callable[[int], Progress] = Progress):
+    """Render ``jobs`` on the Dask scheduler if one is given, else in ``batch.workers`` local processes."""
+    progress = on_progress(len(jobs))
+    try:
+        if batch.scheduler:
+            return _run_dask(jobs, batch.scheduler, progress)
+        return _run_local(jobs, batch.workers, progress)
+    finally:
+        progress.close()
+
+
+def plan(
+    paths: Paths,
+    clean: CleanData,
+    framework: Framework,
+    framework_arg: str,
+    period: str | None,
+    options: ReportOptions,
+    batch: BatchOptions,
+    run_dir: Path,
+) -> tuple[list[HomeJob], list[Outcome]]:
+    """Jobs for the chosen homes, the run's figures written once to ``run_dir``; homes without data in
+    ``period`` come back as failed outcomes."""
+    from wellled.analysis import scope
+    from wellled.analysis.themes import AnalysisParams, theme_figures
+
+    chosen, outcomes = {}, []
+    for home in select_homes(clean, batch.homes, batch.region):
+        try:
+            chosen[home] = scope.resolve_period(clean, home, period)
+        except UsageError as error:
+            outcomes.append(Outcome(home, period, FAILED, error=error.message))
+    figures = theme_figures(clean, framework, AnalysisParams(min_respondents=options.min_respondents))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    figures_file = (run_dir / FIGURES_FILE).resolve()
+    figures.to_parquet(figures_file, index=False)
+    prints = fingerprints(paths, clean, figures, chosen, framework, options)
+    data = paths.data.resolve()
+    jobs = [
+        HomeJob(
+            home,
+            home_period,
+            framework_arg,
+            data,
+            paths.report_dir(home, home_period, framework.id).resolve(),
+            figures_file,
+            prints[home],
+            replace(options, notebook=Path(options.notebook).resolve()),
+        )
+        for home, home_period in chosen.items()
+    ]
+    return jobs, outcomes
+
+
+def run_batch(
+    paths: Paths,
+    clean: CleanData,
+    framework: Framework,
+    framework_arg: str,
+    period: str | None,
+    options: ReportOptions,
+    batch: BatchOptions,
+    run_dir: Path,
+) -> list[Outcome]:
+    """Plan, skip the unchanged (unless ``batch.force``), render the rest; one Outcome per chosen home."""
+    jobs, outcomes = plan(paths, clean, framework, framework_arg, period, options, batch, run_dir)
+    todo = []
+    for job in jobs:
+        if not batch.force and is_current(job):
+            outcomes.append(Outcome(job.home_id, job.period, SKIPPED, directory=str(job.output_dir)))
+        else:
+            todo.append(job)
+    skipped = len(jobs) - len(todo)
+    if skipped:
+        print(
+            f"wellled: {skipped} of {len(jobs)} reports unchanged since their last run, skipped (--force re-runs)",
+            file=sys.stderr,
+        )
+    outcomes += run_jobs(todo, batch)
+    return sorted(outcomes, key=lambda o: o.home_id)
+
+
+def outcome_table(outcomes: Iterable[Outcome], root: Path | None = None) -> str:
+    """A plain text table: home, status, seconds, report folder or the one-line error."""
+    rows = []
+    for o in outcomes:
+        where = o.error or ""
+        if o.directory:
+            where = os.path.relpath(o.directory, root) if root else o.directory
+        rows.append((o.home_id, o.status, f"{o.seconds:.1f}" if o.status == DONE else "", where))
+    header = ("home", "status", "seconds", "report or error")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(3)]
+    lines = [
+        f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}".rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,567 @@
+"""What the provider overview shows: every home's published summary of one quarter, compared.
+
+:func:`load_overview` gathers the per-home ``summary.json`` files, the run's theme figures (for the funnel
+plots), the quarantine and the import flags. The other functions are pure: they turn that into the tables a
+quality committee reads first (ratings, homes to look at first, action backlog, data quality, missing
+reports) and the JSON saved as ``overview.json``. Only figures the home reports show are used: no
+suppressed figure, and no comment text. :func:`write_index` writes ``REPORTS/index.html``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+from IPython.display import Markdown
+
+from wellled.analysis.clean_data import CleanData, load_clean
+from wellled.analysis.framework import Framework, load_framework
+from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT, overall_rating
+from wellled.analysis.scope import home_periods, known_homes
+from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
+from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, Paths
+from wellled.periods import parse_period, period_bounds, shift_period
+from wellled.report import present
+
+RANK = {INADEQUATE: 0, REQUIRES_IMPROVEMENT: 1, GOOD: 2, OUTSTANDING: 3}
+SHORT = {
+    OUTSTANDING: "Outstanding",
+    GOOD: "Good",
+    REQUIRES_IMPROVEMENT: "Req. improv.",
+    INADEQUATE: "Inadequate",
+    INSUFFICIENT: "Insufficient",
+}
+LOW_RESPONSE_PCT = 20.0
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: str
+    framework: Framework
+    homes: pd.DataFrame  # home_id, home_name, region, in display order
+    summaries: dict[str, dict]
+    missing: pd.DataFrame  # home_id, home_name, region, reason
+    figures: pd.DataFrame
+    quarantined: dict[str, int]
+    flags: dict[str, int]
+    latest_data: dict[str, str]
+    links: dict[str, str]  # home id -> report HTML relative to the overview's folder
+    generated_on: str
+
+
+def _home_table(clean: CleanData) -> pd.DataFrame:
+    homes = clean.homes.copy()
+    homes["region"] = homes["region"].fillna("").astype(str) if "region" in homes else ""
+    homes["home_name"] = homes["home_name"].astype(str)
+    homes["home_id"] = homes["home_id"].astype(str)
+    return homes[["home_id", "home_name", "region"]].sort_values(["region", "home_name"], ignore_index=True)
+
+
+def _run_failures(run_file: str) -> dict[str, str]:
+    if not run_file or not Path(run_file).is_file():
+        return {}
+    outcomes = json.loads(Path(run_file).read_text(encoding="utf-8"))
+    return {o["home_id"]: o.get("error") or "failed" for o in outcomes if o.get("status") == "failed"}
+
+
+def _latest_dates(clean: CleanData, period: str) -> dict[str, str]:
+    end = pd.Timestamp(period_bounds(period)[1])
+    dates = pd.concat(
+        [
+            clean.responses[["home_id", "submitted_on"]].rename(columns={"submitted_on": "on"}),
+            clean.audits[["home_id", "audit_date"]].rename(columns={"audit_date": "on"}),
+        ]
+    )
+    dates = dates[pd.to_datetime(dates["on"]) <= end]
+    latest = dates.groupby(dates["home_id"].astype(str))["on"].max()
+    return {home: pd.Timestamp(on).date().isoformat() for home, on in latest.items()}
+
+
+def _flag_counts(paths: Paths, clean: CleanData, homes: pd.DataFrame) -> dict[str, int]:
+    """Import flags of the last check per home: those naming the home, and those whose file lines are its rows."""
+    try:
+        flags = json.loads(paths.manifest.read_text(encoding="utf-8")).get("flags") or []
+    except (OSError, ValueError):
+        flags = []
+    rows = clean.responses[["source_file", "source_line", "home_id"]].dropna()
+    keys = zip(rows["source_file"].astype(str), rows["source_line"].astype(int), strict=True)
+    owner = dict(zip(keys, rows["home_id"].astype(str), strict=True))
+    counts = dict.fromkeys(homes["home_id"], 0)
+    for flag in flags:
+        message = str(flag.get("message", ""))
+        named = {h.home_id for h in homes.itertuples(index=False) if h.home_id in message or h.home_name in message}
+        lines = re.search(r"\blines? ([\d, ]+)", message)
+        if lines:
+            numbers = (int(n) for n in re.findall(r"\d+", lines.group(1)))
+            named |= {owner[(flag.get("file"), n)] for n in numbers if (flag.get("file"), n) in owner}
+        for home in named & counts.keys():
+            counts[home] += 1
+    return counts
+
+
+def load_overview(
+    period: str,
+    framework: str,
+    data_dir: str | Path,
+    reports_dir: str | Path,
+    params: AnalysisParams | None = None,
+    figures_file: str = "",
+    run_file: str = "",
+) -> Overview:
+    """Everything the overview shows for ``period`` (default: the latest quarter with data)."""
+    paths = Paths.from_options(data_dir, reports_dir)
+    params = params or AnalysisParams()
+    clean = load_clean(paths)
+    chosen = load_framework(framework)
+    figures = (
+        pd.read_parquet(figures_file)
+        if figures_file and Path(figures_file).is_file()
+        else theme_figures(clean, chosen, params)
+    )
+    if not period:
+        period = max(figures["period"].astype(str), key=parse_period)
+    homes = _home_table(clean)
+    failures = _run_failures(run_file)
+    here = paths.overview_dir(period, chosen.id)
+    summaries, links, missing = {}, {}, []
+    for home in homes.itertuples(index=False):
+        folder = paths.report_dir(home.home_id, period, chosen.id)
+        if home.home_id in failures:
+            missing.append((home.home_id, home.home_name, home.region, f"report failed: {failures[home.home_id]}"))
+            continue
+        if period not in home_periods(clean, home.home_id):
+            missing.append((home.home_id, home.home_name, home.region, f"no questionnaires or audits in {period}"))
+            continue
+        try:
+            summaries[home.home_id] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            missing.append((home.home_id, home.home_name, home.region, "no report for this quarter yet"))
+            continue
+        report = folder / f"{REPORT_STEM}.html"
+        if report.is_file():
+            links[home.home_id] = quote(Path(os.path.relpath(report, here)).as_posix())
+    quarantine_file = paths.quarantine_dir / "quarantine.parquet"
+    quarantine = pd.read_parquet(quarantine_file) if quarantine_file.is_file() else pd.DataFrame()
+    quarantined = quarantine["home_id"].astype(str).value_counts().to_dict() if "home_id" in quarantine else {}
+    return Overview(
+        period,
+        chosen,
+        homes,
+        summaries,
+        pd.DataFrame(missing, columns=["home_id", "home_name", "region", "reason"]),
+        figures[figures["home_id"].astype(str).isin(set(known_homes(clean)))],
+        {str(k): int(v) for k, v in quarantined.items()},
+        _flag_counts(paths, clean, homes),
+        _latest_dates(clean, period),
+        links,
+        dt.date.today().isoformat(),
+    )
+
+
+# --- ratings ------------------------------------------------------------------------------------------
+
+
+def _rating_at(summary: dict, period: str, insufficient_limit: int) -> str | None:
+    """The overall rating a home had in ``period``, from its themes' trend; None without that quarter."""
+    ratings = []
+    for theme in summary["themes"]:
+        point = next((p for p in theme.get("trend", []) if p["period"] == period), None)
+        ratings.append(point["rating"] if point and point.get("rating") else INSUFFICIENT)
+    if all(r == INSUFFICIENT for r in ratings):
+        return None
+    return overall_rating(ratings, insufficient_limit)
+
+
+def rating_change(now: str, before: str | None) -> str:
+    """'↓ from Good', '↑ from Requires improvement', '→ no change', or '–' without a comparison.
+
+    >>> rating_change("Requires improvement", "Good"), rating_change("Good", "Good"), rating_change("Good", None)
+    ('↓ from Good', '→ no change', '–')
+    """
+    if before is None or now not in RANK or before not in RANK:
+        return present.MISSING if before is None or now == before else f"from {before}"
+    if RANK[now] == RANK[before]:
+        return "→ no change"
+    return f"{'↑' if RANK[now] > RANK[before] else '↓'} from {before}"
+
+
+def _limit(summary: dict) -> int:
+    return int((summary.get("parameters") or {}).get("insufficient_limit", 3))
+
+
+def home_ratings(overview: Overview) -> pd.DataFrame:
+    """One row per home with a report: region, name, each theme's rating, overall, and its changes."""
+    quarter_before, year_before = shift_period(overview.period, -1), shift_period(overview.period, -4)
+    rows = []
+    for home in overview.homes.itertuples(index=False):
+        summary = overview.summaries.get(home.home_id)
+        if summary is None:
+            continue
+        row = {"region": home.region, "home_id": home.home_id, "home_name": home.home_name}
+        row |= {theme["id"]: theme["rating"] for theme in summary["themes"]}
+        overall = summary["overall_rating"]
+        row["overall"] = overall
+        row["previous_quarter"] = _rating_at(summary, quarter_before, _limit(summary))
+        row["previous_year"] = _rating_at(summary, year_before, _limit(summary))
+        row["vs_last_quarter"] = rating_change(overall, row["previous_quarter"])
+        row["vs_last_year"] = rating_change(overall, row["previous_year"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def heat_map_parts(ratings: pd.DataFrame, most: int = 40) -> list[tuple[str, pd.DataFrame]]:
+    """One heat map for up to ``most`` homes, else one per region (a page each), as (title, rows)."""
+    if ratings.empty:
+        return []
+    if len(ratings) <= most:
+        return [("All homes", ratings)]
+    return [(region or "No region recorded", part) for region, part in ratings.groupby("region", sort=True)]
+
+
+def ratings_table(overview: Overview) -> pd.DataFrame:
+    """The overall rating of each home and how it moved, grouped by region, for the report table."""
+    ratings = home_ratings(overview)
+    if ratings.empty:
+        return pd.DataFrame(columns=["Region", "Home", "Overall", "Last quarter", "Last year"])
+    return ratings.rename(
+        columns={
+            "region": "Region",
+            "home_name": "Home",
+            "overall": "Overall",
+            "vs_last_quarter": "Last quarter",
+            "vs_last_year": "Last year",
+        }
+    )[["Region", "Home", "Overall", "Last quarter", "Last year"]]
+
+
+def rating_counts(overview: Overview) -> dict[str, int]:
+    ratings = home_ratings(overview)
+    counts = ratings["overall"].value_counts().to_dict() if not ratings.empty else {}
+    return {rating: int(counts.get(rating, 0)) for rating in SHORT if counts.get(rating)}
+
+
+# --- homes to look at first -----------------------------------------------------------------------------
+
+
+def _overdue_high(summary: dict) -> tuple[int, int | None]:
+    """Overdue high-priority actions and the days the oldest is past its due date (at the quarter's end)."""
+    end = dt.date.fromisoformat(summary["period_end"])
+    actions = summary.get("actions") or {}
+    days = [
+        (end - dt.date.fromisoformat(item["due_on"])).days
+        for item in actions.get("items", [])
+        if item.get("is_overdue") and item.get("priority") == "high" and item.get("due_on")
+    ]
+    return int(actions.get("overdue_high_priority", 0)), (max(days) if days else None)
+
+
+def _oldest_overdue(summary: dict) -> int | None:
+    end = dt.date.fromisoformat(summary["period_end"])
+    days = [
+        (end - dt.date.fromisoformat(item["due_on"])).days
+        for item in (summary.get("actions") or {}).get("items", [])
+        if item.get("is_overdue") and item.get("due_on")
+    ]
+    return max(days) if days else None
+
+
+def _listed(weight: int, words: str, themes: list[str]) -> list[tuple[int, str]]:
+    return [(weight * len(themes), f"{words}: {', '.join(themes)}")] if themes else []
+
+
+def concerns(summary: dict, ratings_row: dict | None = None) -> list[tuple[int, str]]:
+    """(weight, words) for each reason to look at a home first, themes of one kind in one phrase; an empty
+    list when nothing stands out."""
+    found: list[tuple[int, str]] = []
+    row = ratings_row or {}
+    if str(row.get("vs_last_quarter", "")).startswith("↓"):
+        found.append((4, f"overall rating fell {row['vs_last_quarter']} last quarter"))
+    elif str(row.get("vs_last_year", "")).startswith("↓"):
+        found.append((3, f"overall rating fell {row['vs_last_year']} a year ago"))
+    fell, signal, drop, below, thin = [], [], [], [], []
+    for theme in summary["themes"]:
+        label = theme["label"]
+        previous = (theme.get("change") or {}).get("previous_rating")
+        if previous in RANK and theme["rating"] in RANK and RANK[theme["rating"]] < RANK[previous]:
+            fell.append(f"{label} ({previous} to {theme['rating']})")
+        if (theme.get("spc") or {}).get("signal") == "concern":
+            signal.append(label)
+        elif (theme.get("change") or {}).get("direction") == "down":
+            drop.append(label)
+        if (theme.get("benchmark") or {}).get("funnel") == "below":
+            below.append(label)
+        if (theme.get("evidence") or {}).get("level") in ("limited", "none"):
+            thin.append(label)
+    found += _listed(2, "theme ratings fell", fell)
+    found += _listed(3, "statistical signal of decline", signal)
+    found += _listed(2, "real fall in positive answers on last quarter", drop)
+    found += _listed(2, "below the other homes on the funnel plot", below)
+    count, oldest = _overdue_high(summary)
+    if count:
+        since = f", oldest {oldest} days overdue" if oldest is not None else ""
+        found.append((3 + min(count, 5), f"{count} overdue high-priority action{'s' if count > 1 else ''}{since}"))
+    repeats = summary.get("repeat_findings") or []
+    if repeats:
+        items = f"{len(repeats)} audit item{'s' if len(repeats) > 1 else ''}"
+        found.append((2 + len(repeats), f"{items} not met twice running"))
+    low = [
+        f"{group} {present.pct(rate['rate_pct'])}"
+        for group, rate in (summary.get("response_rates") or {}).items()
+        if rate.get("rate_pct") is not None and rate["rate_pct"] < LOW_RESPONSE_PCT
+    ]
+    found += _listed(1, "response rate under 20%", low)
+    found += _listed(1, "thin evidence", thin)
+    return found
+
+
+def look_first(overview: Overview, limit: int = 10) -> pd.DataFrame:
+    """Homes ranked by the weight of their concerns, heaviest first; homes with none are left out."""
+    ratings = {row["home_id"]: row for row in home_ratings(overview).to_dict("records")}
+    rows = []
+    for home in overview.homes.itertuples(index=False):
+        summary = overview.summaries.get(home.home_id)
+        if summary is None:
+            continue
+        found = concerns(summary, ratings.get(home.home_id))
+        if found:
+            found.sort(key=lambda c: -c[0])
+            rows.append((home.home_id, home.home_name, summary["overall_rating"], sum(w for w, _ in found), found))
+    rows.sort(key=lambda r: (-r[3], r[1]))
+    return pd.DataFrame(
+        [
+            {
+                "Rank": rank,
+                "home_id": home_id,
+                "Home": name,
+                "Overall": overall,
+                "Why": "; ".join(words for _, words in found),
+            }
+            for rank, (home_id, name, overall, _, found) in enumerate(rows[:limit], 1)
+        ],
+        columns=["Rank", "home_id", "Home", "Overall", "Why"],
+    )
+
+
+# --- actions and data quality ------------------------------------------------------------------------------
+
+
+def action_backlog(overview: Overview) -> pd.DataFrame:
+    """Open, overdue and closed-on-time actions per home, with a total row."""
+    rows = []
+    for home in overview.homes.itertuples(index=False):
+        summary = overview.summaries.get(home.home_id)
+        if summary is None:
+            continue
+        actions = summary.get("actions") or {}
+        count, _ = _overdue_high(summary)
+        rows.append(
+            {
+                "Home": home.home_name,
+                "Open": int(actions.get("open", 0)),
+                "Overdue": int(actions.get("overdue", 0)),
+                "Overdue, high priority": count,
+                "Oldest overdue (days)": _oldest_overdue(summary) or 0,
+                "Due this quarter": int(actions.get("due_in_period", 0)),
+                "Closed on time": int(actions.get("closed_on_time", 0)),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    total = {column: int(frame[column].sum()) for column in frame.columns[1:]}
+    total |= {"Home": "All homes", "Oldest overdue (days)": int(frame["Oldest overdue (days)"].max())}
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def data_quality(overview: Overview) -> pd.DataFrame:
+    """Rows the checks held back, import flags naming the home, and the date of its latest data."""
+    rows = [
+        {
+            "Home": home.home_name,
+            "Rows quarantined": overview.quarantined.get(home.home_id, 0),
+            "Import flags": overview.flags.get(home.home_id, 0),
+            "Latest data": overview.latest_data.get(home.home_id, present.MISSING),
+        }
+        for home in overview.homes.itertuples(index=False)
+    ]
+    return pd.DataFrame(rows, columns=["Home", "Rows quarantined", "Import flags", "Latest data"])
+
+
+def missing_reports(overview: Overview) -> pd.DataFrame:
+    return overview.missing.rename(columns={"home_name": "Home", "region": "Region", "reason": "Why no report"})[
+        ["Home", "Region", "Why no report"]
+    ]
+
+
+# --- funnel plots -------------------------------------------------------------------------------------------
+
+
+def funnel_data(overview: Overview, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(limits, homes) for one theme's funnel plot; suppressed homes are left out, names attached."""
+    figures = overview.figures
+    limits = funnel_frame(figures, overview.period, theme_id)
+    homes = figures[
+        (figures["period"] == overview.period)
+        & (figures["theme_id"] == theme_id)
+        & ~figures["suppressed"].astype(bool)
+        & figures["positive_pct"].notna()
+    ]
+    names = dict(zip(overview.homes["home_id"], overview.homes["home_name"], strict=True))
+    homes = homes[["home_id", "valid", "positive_pct", "funnel"]].astype({"valid": float, "positive_pct": float})
+    return limits, homes.assign(home_name=homes["home_id"].map(names)).reset_index(drop=True)
+
+
+def outside_limits(homes: pd.DataFrame) -> dict[str, list[str]]:
+    """Names of the homes above and below the 99.8 % limits."""
+    return {
+        side: sorted(homes.loc[homes["funnel"].astype("string") == side, "home_name"].astype(str))
+        for side in ("above", "below")
+    }
+
+
+# --- links and JSON -----------------------------------------------------------------------------------------
+
+
+def report_links(overview: Overview) -> Markdown:
+    """A list of every home's report by region, as relative links (they work from disk and when copied)."""
+    lines = []
+    for region, homes in overview.homes.groupby("region", sort=True):
+        lines.append(f"**{present.text(region) or 'No region recorded'}**\n")
+        for home in homes.itertuples(index=False):
+            summary = overview.summaries.get(home.home_id)
+            if home.home_id in overview.links:
+                rating = present.text(summary["overall_rating"]) if summary else ""
+                lines.append(f"- [{present.text(home.home_name)}]({overview.links[home.home_id]}): {rating}")
+            else:
+                lines.append(f"- {present.text(home.home_name)}: no report for this quarter")
+        lines.append("")
+    return Markdown("\n".join(lines))
+
+
+def overview_json(overview: Overview) -> dict:
+    """The overview as data, saved beside it as ``overview.json``."""
+    ratings = home_ratings(overview)
+    first = look_first(overview, limit=len(overview.homes))
+    funnels = {}
+    for theme in overview.framework.themes:
+        _, homes = funnel_data(overview, theme.id)
+        funnels[theme.id] = outside_limits(homes)
+    from wellled import __version__
+
+    return {
+        "generated_by": f"wellled {__version__}",
+        "period": overview.period,
+        "framework": {"id": overview.framework.id, "name": overview.framework.name},
+        "homes": [
+            {
+                "home_id": row["home_id"],
+                "home_name": row["home_name"],
+                "region": row["region"] or None,
+                "overall_rating": row["overall"],
+                "previous_quarter_rating": row["previous_quarter"],
+                "previous_year_rating": row["previous_year"],
+                "themes": {theme.id: row.get(theme.id) for theme in overview.framework.themes},
+                "report": overview.links.get(row["home_id"]),
+            }
+            for row in ratings.to_dict("records")
+        ],
+        "look_first": [
+            {"rank": int(r["Rank"]), "home_id": r["home_id"], "reasons": r["Why"].split("; ")}
+            for r in first.to_dict("records")
+        ],
+        "funnel_outside": funnels,
+        "actions": action_backlog(overview).to_dict("records"),
+        "data_quality": data_quality(overview).to_dict("records"),
+        "without_report": overview.missing[["home_id", "reason"]].to_dict("records"),
+    }
+
+
+def write_overview_json(overview: Overview, folder: Path = Path(".")) -> None:
+    data = overview_json(overview)
+    (folder / "overview.json").write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_plain) + "\n")
+
+
+def _plain(value):
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+# --- the index of every report -------------------------------------------------------------------------------
+
+
+def _is_period(name: str) -> bool:
+    try:
+        parse_period(name)
+    except Exception:
+        return False
+    return True
+
+
+def find_reports(paths: Paths) -> dict[str, dict[str, list[tuple[str, str, str]]]]:
+    """period -> {"overview": [(framework, label, path)], "homes": [(framework, home name, path)]}."""
+    found: dict[str, dict[str, list]] = {}
+    root = paths.reports
+    if not root.is_dir():
+        return found
+    for html_file in sorted(root.glob("*/*/**/*.html")):
+        parts = html_file.relative_to(root).parts
+        if parts[0].startswith(".") or not _is_period(parts[1]) or len(parts) > 4:
+            continue
+        framework = parts[2] if len(parts) == 4 else ""
+        link = quote(html_file.relative_to(root).as_posix())
+        entry = found.setdefault(parts[1], {"overview": [], "homes": []})
+        if parts[0] == OVERVIEW_FOLDER and html_file.name == f"{OVERVIEW_STEM}.html":
+            entry["overview"].append((framework, "Provider overview", link))
+        elif html_file.name == f"{REPORT_STEM}.html":
+            try:
+                name = json.loads((html_file.parent / "summary.json").read_text(encoding="utf-8"))["home_name"]
+            except (OSError, ValueError, KeyError):
+                name = parts[0]
+            entry["homes"].append((framework, str(name), link))
+    return found
+
+
+def index_html(found: dict[str, dict[str, list[tuple[str, str, str]]]]) -> str:
+    """A self-contained page listing every quarter's overview and home reports, newest quarter first."""
+    out = [
+        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>Well-led reports</title><style>body{font-family:system-ui,sans-serif;max-width:52rem;",
+        "margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}h2{border-bottom:1px solid #ccc}",
+        "ul{columns:2}li{break-inside:avoid}.fw{color:#555;font-size:.9em}</style></head><body>",
+        "<h1>Well-led reports</h1>",
+        "<p>Indicative ratings from the provider's own survey and audit data. Only CQC rates a service.</p>",
+    ]
+    if not found:
+        out.append("<p>No reports yet: run <code>wellled reports</code>.</p>")
+    for period in sorted(found, key=parse_period, reverse=True):
+        entry = found[period]
+        out.append(f"<h2>{html.escape(period)}</h2>")
+        for framework, label, link in entry["overview"]:
+            extra = f' <span class="fw">({html.escape(framework)})</span>' if framework else ""
+            out.append(f'<p><strong><a href="{html.escape(link)}">{html.escape(label)}</a></strong>{extra}</p>')
+        if entry["homes"]:
+            out.append("<ul>")
+            for framework, name, link in sorted(entry["homes"], key=lambda h: (h[1].lower(), h[0])):
+                extra = f' <span class="fw">({html.escape(framework)})</span>' if framework else ""
+                out.append(f'<li><a href="{html.escape(link)}">{html.escape(name)}</a>{extra}</li>')
+            out.append("</ul>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def write_index(paths: Paths) -> Path:
+    """Write ``REPORTS/index.html`` from the reports on disk, replacing it atomically."""
+    paths.reports.mkdir(parents=True, exist_ok=True)
+    temporary = paths.index_file.with_suffix(".html.tmp")
+    temporary.write_text(index_html(find_reports(paths)), encoding="utf-8")
+    os.replace(temporary, paths.index_file)
+    return paths.index_file

@@ -1,0 +1,335 @@
+"""`wellled reports` over many homes: parallel runs, fingerprints and skipping, failures that stop nothing,
+no state between homes, the provider overview and the index, and a real Dask cluster."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import run_cli
+from wellled.analysis.framework import load_framework
+from wellled.analysis.themes import AnalysisParams, theme_figures
+from wellled.errors import UsageError
+from wellled.paths import Paths
+from wellled.report import batch, overview, stage
+
+PERIOD = "2026-Q3"
+LEAK_NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "parameters",
+            "metadata": {"tags": ["parameters"]},
+            "outputs": [],
+            "source": 'home_id = ""\nperiod = ""\nframework = "cqc-kloe-2017"\ndata_dir = "data"\nmin_respondents = 5',
+        },
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "isolation",
+            "metadata": {},
+            "outputs": [],
+            "source": (
+                "import builtins, sys\n"
+                "seen = [n for n in [*globals(), *vars(builtins), *sys.modules] if n.startswith('defined_by_')]\n"
+                "assert not seen, f'state from another home: {seen}'\n"
+                "globals()['defined_by_' + home_id.replace('-', '_')] = True\n"
+                "setattr(builtins, 'defined_by_builtins_' + home_id.replace('-', '_'), True)\n"
+                "if home_id == 'elm-grove':\n"
+                "    raise ValueError('this home fails on purpose')\n"
+                "print(home_id)"
+            ),
+        },
+    ],
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    },
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def clean(demo_data):
+    return stage.clean_data(Paths(demo_data.data, demo_data.reports))
+
+
+def _copy(demo_data, tmp_path: Path) -> Paths:
+    data = tmp_path / "data"
+    shutil.copytree(demo_data.data, data)
+    return Paths(data, tmp_path / "reports")
+
+
+# --- paths, choosing homes, fingerprints ---------------------------------------------------------------
+
+
+def test_report_dir_adds_the_framework_only_when_it_is_not_the_default():
+    paths = Paths(Path("d"), Path("r"))
+    assert paths.report_dir("oak-house", PERIOD) == Path("r/oak-house/2026-Q3")
+    assert paths.report_dir("oak-house", PERIOD, "cqc-kloe-2017") == Path("r/oak-house/2026-Q3")
+    assert paths.report_dir("oak-house", PERIOD, "cqc-saf-2024") == Path("r/oak-house/2026-Q3/cqc-saf-2024")
+    assert paths.overview_dir(PERIOD, "cqc-saf-2024") == Path("r/overview/2026-Q3/cqc-saf-2024")
+    with pytest.raises(UsageError):
+        paths.report_dir("oak-house", PERIOD, "../x")
+
+
+def test_homes_are_chosen_by_id_and_region_and_mistakes_name_what_is_known(clean):
+    assert batch.select_homes(clean, ["oak-house", "elm-grove"]) == ["oak-house", "elm-grove"]
+    north_west = batch.select_homes(clean, region="North West")
+    assert north_west and set(north_west) == {h for h, r in batch.home_regions(clean).items() if r == "North West"}
+    assert batch.select_homes(clean, ["oak-house", "birch-lodge"], region="North West") == ["oak-house"]
+    with pytest.raises(UsageError, match="unknown home 'pine-view' in --homes; known homes: birch-lodge"):
+        batch.select_homes(clean, ["pine-view"])
+    with pytest.raises(UsageError, match="no home in region 'Mars'; regions: North West"):
+        batch.select_homes(clean, region="Mars")
+
+
+def _prints(demo_data, clean, options=None, **changes):
+    framework = load_framework("cqc-kloe-2017")
+    options = options or stage.ReportOptions()
+    figures = theme_figures(clean, framework, AnalysisParams(min_respondents=options.min_respondents))
+    chosen = {home: PERIOD for home in batch.select_homes(clean)}
+    return batch.fingerprints(Paths(demo_data.data), clean, figures, chosen, framework, options)
+
+
+def test_fingerprints_are_stable_and_follow_each_input(demo_data, clean):
+    first = _prints(demo_data, clean)
+    assert first == _prints(demo_data, clean)
+    assert len({json.dumps(p["clean"], sort_keys=True) for p in first.values()}) == len(first)
+    stricter = _prints(demo_data, clean, stage.ReportOptions(min_respondents=10))
+    assert all(stricter[h]["parameters"] != first[h]["parameters"] for h in first)
+    # one home's answers change: its own slice changes, every other home keeps its own
+    answers = clean.answers.copy()
+    row = answers.index[answers["home_id"] == "oak-house"][0]
+    answers.loc[row, "score"] = 1 if answers.loc[row, "score"] != 1 else 5
+    changed = _prints(demo_data, clean.__class__(**{**clean.__dict__, "answers": answers}))
+    assert changed["oak-house"]["clean"]["answers"] != first["oak-house"]["clean"]["answers"]
+    assert all(changed[h]["clean"] == first[h]["clean"] for h in first if h != "oak-house")
+
+
+def test_outcome_table_has_a_row_per_home_with_the_error_in_one_line(tmp_path):
+    table = batch.outcome_table(
+        [
+            batch.Outcome("oak-house", PERIOD, batch.DONE, 3.21, str(tmp_path / "oak-house" / PERIOD)),
+            batch.Outcome("elm-grove", PERIOD, batch.FAILED, 1.0, error="the notebook failed in cell 2: boom"),
+        ],
+        tmp_path,
+    )
+    lines = table.splitlines()
+    assert lines[0].split() == ["home", "status", "seconds", "report", "or", "error"]
+    assert lines[1].split() == ["oak-house", "done", "3.2", "oak-house/2026-Q3"]
+    assert lines[2].split()[:2] == ["elm-grove", "failed"] and lines[2].endswith("cell 2: boom")
+
+
+# --- the overview's content ----------------------------------------------------------------------------
+
+
+def _summary(**theme_extra) -> dict:
+    theme = {
+        "id": "W1",
+        "label": "Culture",
+        "rating": "Good",
+        "change": {"previous_rating": "Good", "direction": "no significant change"},
+        "benchmark": {"funnel": "within"},
+        "trend": [{"period": "2026-Q2", "rating": "Good"}, {"period": PERIOD, "rating": "Good"}],
+        **theme_extra,
+    }
+    return {
+        "home_id": "oak-house",
+        "period_end": "2026-09-30",
+        "themes": [theme],
+        "overall_rating": "Good",
+        "actions": {"overdue_high_priority": 0, "items": []},
+        "repeat_findings": [],
+        "response_rates": {"staff": {"rate_pct": 45.0}, "family": {"rate_pct": None, "suppressed": True}},
+    }
+
+
+def test_nothing_stands_out_for_a_steady_well_evidenced_home():
+    assert overview.concerns(_summary()) == []
+
+
+def test_concerns_read_the_signals_of_decline_thin_evidence_actions_and_response_rates():
+    summary = _summary(
+        spc={"signal": "concern", "words": "8 quarters below the centre line"},
+        evidence={"level": "limited", "words": "Limited evidence: 8 answers from 3 questionnaires"},
+    )
+    summary["actions"] = {
+        "overdue_high_priority": 2,
+        "items": [
+            {"is_overdue": True, "priority": "high", "due_on": "2026-08-31"},
+            {"is_overdue": True, "priority": "high", "due_on": "2026-09-20"},
+        ],
+    }
+    summary["response_rates"]["staff"]["rate_pct"] = 12.5
+    words = [w for _, w in overview.concerns(summary)]
+    assert "statistical signal of decline: Culture" in words
+    assert "thin evidence: Culture" in words
+    assert "2 overdue high-priority actions, oldest 30 days overdue" in words
+    assert "response rate under 20%: staff 12%" in words
+    assert not any("family" in w for w in words), "a suppressed response rate must not be shown"
+
+
+def test_index_lists_every_quarter_and_escapes_names(tmp_path):
+    paths = Paths(tmp_path / "data", tmp_path / "reports")
+    for period, name in (("2026-Q2", "Oak <House>"), (PERIOD, "Oak <House>")):
+        folder = paths.report_dir("oak-house", period)
+        folder.mkdir(parents=True)
+        (folder / "governance-report.html").write_text("x")
+        (folder / "summary.json").write_text(json.dumps({"home_name": name}))
+    saf = paths.report_dir("oak-house", PERIOD, "cqc-saf-2024")
+    saf.mkdir(parents=True)
+    (saf / "governance-report.html").write_text("x")
+    paths.overview_dir(PERIOD).mkdir(parents=True)
+    (paths.overview_dir(PERIOD) / "provider-overview.html").write_text("x")
+    page = overview.write_index(paths).read_text()
+    assert page.index("<h2>2026-Q3</h2>") < page.index("<h2>2026-Q2</h2>")
+    assert 'href="overview/2026-Q3/provider-overview.html"' in page
+    assert 'href="oak-house/2026-Q3/cqc-saf-2024/governance-report.html"' in page
+    assert "Oak &lt;House&gt;" in page and "<House>" not in page
+
+
+# --- end to end -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_failing_home_stops_no_other_and_no_state_passes_between_homes(demo_data, tmp_path):
+    paths = _copy(demo_data, tmp_path)
+    notebook = tmp_path / "leak.ipynb"
+    notebook.write_text(json.dumps(LEAK_NOTEBOOK))
+    homes = "oak-house,elm-grove,birch-lodge,cedar-house"
+    args = ["reports", "--data", str(paths.data), "--reports", str(paths.reports), "--homes", homes]
+    args += ["--notebook", str(notebook), "--format", "html", "--renderer", "builtin", "--jobs", "1"]
+    done = run_cli(*args)
+    assert done.code == 1, done.stdout + done.stderr
+    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.split()}
+    for home in ("oak-house", "birch-lodge", "cedar-house"):
+        assert rows[home].split()[1] == "done", done.stdout
+        assert (paths.report_dir(home, PERIOD) / "governance-report.html").is_file()
+    assert rows["elm-grove"].split()[1] == "failed" and "this home fails on purpose" in rows["elm-grove"]
+    assert "1 of 5 reports failed: elm-grove" in done.stderr and "Traceback" not in done.stderr
+    listed = json.loads((paths.overview_dir(PERIOD) / "overview.json").read_text())["without_report"]
+    assert {m["home_id"]: m["reason"] for m in listed}["elm-grove"].startswith("report failed: ")
+    # every home reported on, nothing changed: skipped; --force runs again
+    again = run_cli(*args[:-2], "--jobs", "2", "--homes", "oak-house,birch-lodge")
+    assert again.code == 0, again.stderr
+    assert "2 of 2 reports unchanged since their last run, skipped" in again.stderr
+    forced = run_cli(*args[:-2], "--jobs", "2", "--homes", "oak-house", "--force")
+    assert forced.code == 0, forced.stderr
+    assert {line.split()[0]: line.split()[1] for line in forced.stdout.splitlines() if line.split()}[
+        "oak-house"
+    ] == "done"
+
+
+@pytest.mark.slow
+def test_reports_in_parallel_match_wellled_summary_and_the_overview_links_them(demo_data, tmp_path):
+    paths = _copy(demo_data, tmp_path)
+    done = run_cli("reports", "--data", str(paths.data), "--reports", str(paths.reports), "--jobs", "2")
+    assert done.code == 0, done.stdout + done.stderr
+    homes = batch.select_homes(stage.clean_data(paths))
+    for home in homes:
+        folder = paths.report_dir(home, PERIOD)
+        assert {"governance-report.pdf", "governance-report.html", "summary.json", "fingerprint.json"} <= {
+            p.name for p in folder.iterdir()
+        }
+    for home in ("oak-house", "elm-grove"):
+        alone = run_cli("summary", home, "--data", str(paths.data))
+        assert json.loads(alone.stdout) == json.loads((paths.report_dir(home, PERIOD) / "summary.json").read_text())
+    folder = paths.overview_dir(PERIOD)
+    data = json.loads((folder / "overview.json").read_text())
+    assert [h["home_id"] for h in data["homes"]] and len(data["homes"]) == len(homes)
+    for home in data["homes"]:
+        assert (folder / home["report"]).resolve() == (
+            paths.report_dir(home["home_id"], PERIOD) / "governance-report.html"
+        ).resolve()
+    page = (folder / "provider-overview.html").read_text()
+    assert 'href="../../oak-house/2026-Q3/governance-report.html"' in page
+    for summary in (json.loads((paths.report_dir(h, PERIOD) / "summary.json").read_text()) for h in homes):
+        for comment in summary["comments"]:
+            assert comment["text"][:40] not in page, "comment text must not reach the overview"
+    index = paths.index_file.read_text()
+    assert "overview/2026-Q3/provider-overview.html" in index and "oak-house/2026-Q3/governance-report.html" in index
+    assert (folder / "provider-overview.pdf").read_bytes()[:5] == b"%PDF-"
+    # the copy still works elsewhere: the links are relative
+    moved = tmp_path / "copied"
+    shutil.copytree(paths.reports, moved)
+    assert (moved / "overview" / PERIOD / home["report"]).is_file()
+
+
+@pytest.mark.slow
+def test_reports_run_on_a_real_dask_cluster(demo_data, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    paths = _copy(demo_data, tmp_path)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        done = run_cli(
+            "reports",
+            "--data",
+            str(paths.data),
+            "--reports",
+            str(paths.reports),
+            "--scheduler",
+            cluster.scheduler_address,
+            "--homes",
+            "oak-house,willow-court",
+            "--format",
+            "html",
+        )
+        assert done.code == 0, done.stdout + done.stderr
+        with distributed.Client(cluster.scheduler_address) as client:
+            prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert {"wellled-oak-house", "wellled-willow-court"} <= set(prefixes), prefixes
+    for home in ("oak-house", "willow-court"):
+        assert (paths.report_dir(home, PERIOD) / "governance-report.html").is_file()
+    assert not paths.report_dir("elm-grove", PERIOD).exists()
+    assert (paths.overview_dir(PERIOD) / "provider-overview.html").is_file()
+    frame = pd.DataFrame(json.loads((paths.overview_dir(PERIOD) / "overview.json").read_text())["without_report"])
+    assert "elm-grove" in set(frame["home_id"])
+
+
+@pytest.mark.slow
+def test_a_scheduler_that_is_not_there_is_a_clear_error(demo_data, tmp_path):
+    pytest.importorskip("dask.distributed")
+    paths = _copy(demo_data, tmp_path)
+    done = run_cli(
+        "reports", "--data", str(paths.data), "--reports", str(paths.reports), "--scheduler", "tcp://127.0.0.1:9"
+    )
+    assert done.code == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr, done.stderr
+
+
+def test_the_figures_file_goes_only_to_a_notebook_that_declares_it(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text(json.dumps(LEAK_NOTEBOOK))
+    assert batch.declares(notebook, "home_id") and not batch.declares(notebook, "figures_file")
+    with_figures = json.loads(json.dumps(LEAK_NOTEBOOK))
+    with_figures["cells"][0]["source"] += '\nfigures_file = ""'
+    notebook.write_text(json.dumps(with_figures))
+    assert batch.declares(notebook, "figures_file")
+
+
+def test_heat_map_writes_each_rating_in_words_and_names_the_weakest_homes():
+    from wellled.report import overview_charts
+
+    ratings = pd.DataFrame(
+        [
+            {
+                "region": "North",
+                "home_name": "A $home",
+                "W1": "Good",
+                "W2": "Inadequate",
+                "overall": "Requires improvement",
+            },
+            {"region": "South", "home_name": "B home", "W1": "Outstanding", "W2": None, "overall": "Good"},
+        ]
+    )
+    chart = overview_charts.heat_map(ratings, [("W1", "Culture"), ("W2", "Governance")], "All homes")
+    words = {text.get_text() for text in chart.figure.axes[0].texts}
+    assert {"Good", "Inadequate", "Outstanding", "Insufficient\nevidence", "Requires\nimprovement"} <= words
+    labels = [label.get_text() for label in chart.figure.axes[0].get_yticklabels()]
+    assert labels == ["North", r"  A \$home", "South", "  B home"]
+    assert "Rated requires improvement or inadequate overall: A $home." in chart.caption
