@@ -23,7 +23,7 @@ PATHS := --data "$(DATA)" --reports "$(REPORTS)"
 REPORT_OPTS := $(if $(PERIOD),--period "$(PERIOD)") $(if $(FRAMEWORK),--framework "$(FRAMEWORK)") \
 	$(if $(MIN_RESPONDENTS),--min-respondents "$(MIN_RESPONDENTS)")
 
-.PHONY: help setup demo check report reports test lint bench docs clean
+.PHONY: help setup demo check report reports test test-deps lint bench docs clean
 
 help: ## List the targets with what each does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +49,9 @@ report: setup ## One home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWOR
 
 reports: setup ## Report on every home, each at its latest quarter (or PERIOD=)
 	$(WELLLED) reports $(PATHS) $(REPORT_OPTS) --check-if-changed
+
+test-deps: ## Install axe-core (pinned in tests/a11y/package-lock.json) for the accessibility test
+	npm ci --prefix tests/a11y --no-audit --no-fund
 
 test: setup ## Run the test suite (real notebook, real GX suites, real PDF and browser)
 	$(BIN)/pytest -q
