@@ -346,7 +346,7 @@ def attention(report: HomeReport) -> list[Attention]:
             add(
                 3,
                 rate["rate_pct"],
-                f"Low response from {group}s: {_pct(rate['rate_pct'])} ({rate['responses']} of {rate['eligible']}).",
+                f"Low response rate, {group}: {_pct(rate['rate_pct'])} ({rate['responses']} of {rate['eligible']}).",
                 "Response rates",
             )
     found.sort(key=lambda item: (item[0], item[1]))
