@@ -186,7 +186,7 @@ def themes_chart(summary: dict) -> Chart:
     """Each theme's score against the indicative rating bands."""
     themes = summary["themes"]
     labels, left_in = _wrap([t["label"] for t in themes][::-1])
-    fig, ax = _figure(0.42 * len(themes) * (1.35 if any("\n" in label for label in labels) else 1) + 0.9, left_in)
+    fig, ax = _figure(0.3 * len(themes) * (1.35 if any("\n" in label for label in labels) else 1) + 0.85, left_in)
     _rating_bands(ax)
     scores = [t["score"] for t in themes][::-1]
     for y, score in enumerate(scores):
@@ -200,7 +200,7 @@ def themes_chart(summary: dict) -> Chart:
     for low, high, name in RATING_BANDS:
         ax.text(
             (low + high) / 2,
-            len(labels) - 0.35,
+            len(labels) - 0.45,
             name.replace("Requires ", "Requires\n"),
             ha="center",
             va="bottom",
@@ -208,7 +208,7 @@ def themes_chart(summary: dict) -> Chart:
             color="#333",
             linespacing=0.9,
         )
-    ax.set_ylim(-0.6, len(labels) + 0.3)
+    ax.set_ylim(-0.6, len(labels) + 0.75)
     rated = [t for t in themes if t["score"] is not None]
     best = max(rated, key=lambda t: t["score"]) if rated else None
     worst = min(rated, key=lambda t: t["score"]) if rated else None

@@ -370,8 +370,14 @@ def attention_markdown(items: list[Attention], shown: int = PAGE_ONE_ITEMS) -> M
 
 
 def room_on_page_one(summary: dict, items: list[Attention]) -> bool:
-    """True when the theme scores chart fits on page one below the table and the attention list."""
-    return 2 * len(summary["themes"]) + min(len(items), PAGE_ONE_ITEMS) <= 16
+    """True when the theme scores chart fits on A4 page one below the table and the attention list.
+
+    Counted in lines of body text: each theme's table row takes about 1.3, each item a line per 100 characters.
+    """
+    lines = sum(-(-len(item.text) // 100) for item in items[:PAGE_ONE_ITEMS]) + (
+        1 if len(items) > PAGE_ONE_ITEMS else 0
+    )
+    return 1.3 * len(summary["themes"]) + max(lines, 2) <= 12.5
 
 
 # --- the theme sections -----------------------------------------------------------------------------------
@@ -791,5 +797,5 @@ def method_markdown(summary: dict) -> Markdown:
         "- **Against other homes**: a funnel plot of every home's percent positive against its number of "
         "answers; outside the 99.8 % limits is unlikely to be chance.\n"
         "\nThe full method, with its sources, is in the methodology (`docs/methodology.md`, shipped with "
-        "wellled). The data dictionary is in `docs/data-contract.md` and in the data-quality report."
+        "wellled); what each data column means is in the data dictionary (`docs/data-contract.md`)."
     )
