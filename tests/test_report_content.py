@@ -112,7 +112,7 @@ def test_every_attention_item_is_ranked_and_the_rest_are_counted_by_section():
     summary = _summary(themes, [_action("Medication")], [{"item": "Falls", "consecutive_not_met": 3}])
     items = content.attention(_report(summary))
     texts = [item.text for item in items]
-    assert texts[0].startswith("Culture is rated Inadequate")
+    assert texts[0] == "Culture (40.0) is rated Inadequate."
     assert texts[1] == "Overdue high-priority action on 'Medication', owner Manager: 29 days overdue."
     assert any("'Falls' not met at 3 audits running" in t for t in texts)
     assert any("fell 12.0 points since 2026-Q2" in t for t in texts)
@@ -122,6 +122,13 @@ def test_every_attention_item_is_ranked_and_the_rest_are_counted_by_section():
     shown = content.attention_markdown(items, shown=3).data
     assert "\n3. " in shown and "\n4. " not in shown
     assert f"And {len(items) - 3} more: " in shown and "in section" in shown
+
+
+def test_themes_with_the_same_low_rating_are_one_item_naming_each():
+    themes = [_theme("W1", "Culture", "Inadequate", 40.0), _theme("W2", "Governance", "Inadequate", 30.0)]
+    first = content.attention(_report(_summary(themes)))[0]
+    assert first.text == "2 key lines of enquiry rated Inadequate: Governance (30.0); Culture (40.0)."
+    assert first.section == "Governance"
 
 
 def test_change_over_time_and_position_among_homes_never_share_a_symbol():

@@ -112,7 +112,6 @@ def funnel_data(report: HomeReport, theme_id: str) -> tuple[pd.DataFrame, pd.Dat
 
 LOW_RESPONSE_PCT = 30.0  # below this a group's view is thin; sector surveys typically reach 36-48 %
 DUE_SOON_DAYS = 14
-PAGE_ONE_ITEMS = 12  # attention items that fit on page one beside the theme table
 
 
 def text_label(summary: dict) -> str:
@@ -296,12 +295,24 @@ def attention(report: HomeReport) -> list[Attention]:
     def add(rank: float, tie: float, text: str, section: str) -> None:
         found.append((rank, tie, Attention(rank, text, section)))
 
+    for rating in ("Inadequate", "Requires improvement"):
+        rated = sorted((t for t in summary["themes"] if t["rating"] == rating), key=lambda t: t["score"] or 0)
+        if not rated:
+            continue
+        words = [
+            f"{t['label']}"
+            + (f" ({t['score']:.1f}" if t["score"] is not None else " (")
+            + (", capped by an overdue high-priority action)" if t.get("rating_capped") else ")")
+            for t in rated
+        ]
+        words = [w.replace(" ()", "") for w in words]
+        if len(rated) == 1:
+            add(RATING_ORDER[rating], 0, f"{words[0]} is rated {rating}.", rated[0]["label"])
+        else:
+            label = plural_label(summary)
+            add(RATING_ORDER[rating], 0, f"{len(rated)} {label} rated {rating}: {'; '.join(words)}.", rated[0]["label"])
     for theme in summary["themes"]:
-        label, rating, score = theme["label"], theme["rating"], theme["score"]
-        if rating in ("Inadequate", "Requires improvement"):
-            reason = " (capped by an overdue high-priority action)" if theme.get("rating_capped") else ""
-            scored = f", score {score:.1f}" if score is not None else ""
-            add(RATING_ORDER[rating], score or 0, f"{label} is rated {rating}{reason}{scored}.", label)
+        label = theme["label"]
         spc = theme.get("spc") or {}
         change = theme.get("change") or {}
         if spc.get("signal") == "concern":
@@ -353,13 +364,14 @@ def attention(report: HomeReport) -> list[Attention]:
     return [item for _, _, item in found]
 
 
-def attention_markdown(items: list[Attention], shown: int = PAGE_ONE_ITEMS) -> Markdown:
+def attention_markdown(items: list[Attention], shown: int | None = None) -> Markdown:
     """A numbered list of the first ``shown`` items and 'and N more in section X' for the rest."""
     if not items:
         return md(
             "Nothing stands out this quarter: no theme below Good, no overdue high-priority action, no repeat "
             "audit failure, no position below the other homes."
         )
+    shown = len(items) if shown is None else shown
     lines = [md("{n}. {text}", n=i + 1, text=item.text).data for i, item in enumerate(items[:shown])]
     rest = Counter(item.section for item in items[shown:])
     if rest:
@@ -369,15 +381,37 @@ def attention_markdown(items: list[Attention], shown: int = PAGE_ONE_ITEMS) -> M
     return Markdown("\n".join(lines))
 
 
-def room_on_page_one(summary: dict, items: list[Attention]) -> bool:
-    """True when the theme scores chart fits on A4 page one below the table and the attention list.
+PAGE_ONE_LINES = 25.0  # lines of body text page one has for the theme table's rows and the attention list
+SCORES_CHART_LINES = 15.0
 
-    Counted in lines of body text: each theme's table row takes about 1.3, each item a line per 100 characters.
-    """
-    lines = sum(-(-len(item.text) // 100) for item in items[:PAGE_ONE_ITEMS]) + (
-        1 if len(items) > PAGE_ONE_ITEMS else 0
-    )
-    return 1.3 * len(summary["themes"]) + max(lines, 2) <= 12.5
+
+def _item_lines(item: Attention) -> int:
+    return -(-len(item.text) // 100)
+
+
+def _table_lines(summary: dict) -> float:
+    """Body lines the theme table's rows take: a label wraps at about 14 characters, in 8 pt type."""
+    return sum(max(2, -(-len(t["label"]) // 14)) for t in summary["themes"]) * 0.75
+
+
+def page_one_items(summary: dict, items: list[Attention]) -> int:
+    """How many attention items fit on page one under the theme table (at least three, the rest counted)."""
+    budget = PAGE_ONE_LINES - _table_lines(summary) - 2  # two lines for "And N more"
+    used, shown = 0.0, 0
+    for item in items:
+        if used + _item_lines(item) > budget:
+            break
+        used += _item_lines(item)
+        shown += 1
+    return len(items) if shown == len(items) else max(3, shown)
+
+
+def room_on_page_one(summary: dict, items: list[Attention]) -> bool:
+    """True when the theme scores chart also fits on page one, below the table and every attention item."""
+    if page_one_items(summary, items) < len(items):
+        return False
+    used = max(2, sum(_item_lines(item) for item in items))
+    return _table_lines(summary) + used + SCORES_CHART_LINES <= PAGE_ONE_LINES + 1
 
 
 # --- the theme sections -----------------------------------------------------------------------------------
