@@ -30,7 +30,7 @@ PATHS := --data "$$DATA" --reports "$$REPORTS"
 REPORT_OPTS := $${PERIOD:+--period "$$PERIOD"} $${FRAMEWORK:+--framework "$$FRAMEWORK"} \
 	$${MIN_RESPONDENTS:+--min-respondents "$$MIN_RESPONDENTS"}
 
-.PHONY: help setup lock demo check report reports test test-fast lint bench docs clean
+.PHONY: help setup lock demo check report reports test test-fast test-deps lint bench docs clean
 
 help: ## List the targets with what each does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,6 +62,9 @@ report: setup ## One home: make report HOME=oak-house [PERIOD=2026-Q3] [FRAMEWOR
 
 reports: setup ## Every home's report (latest quarter, or PERIOD=), the overview, the index [JOBS=n] [FORCE=1]
 	$(WELLLED) reports $(PATHS) $(REPORT_OPTS) --check-if-changed $${JOBS:+--jobs "$$JOBS"} $${FORCE:+--force}
+
+test-deps: ## Install axe-core (pinned in tests/a11y/package-lock.json) for the accessibility test
+	npm ci --prefix tests/a11y --no-audit --no-fund
 
 test: setup ## Run the whole test suite (real notebook, real GX suites, real PDF and browser)
 	$(BIN)/pytest -q

@@ -1,7 +1,8 @@
 """Headless Chromium driven over the DevTools protocol on a pipe (no port): what a reader's browser sees.
 
 ``open_page(path, screenshot)`` loads a file with every other host unresolvable and returns the page's text,
-every request it made, console errors, dialogs, and a full-page PNG.
+every request it made, console errors, dialogs, and a full-page PNG. ``scripts`` are evaluated in the page
+after it loads (awaiting promises, e.g. an axe-core run) and their values kept in ``Page.results``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Page:
     dialogs: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     screenshot: Path | None = None
+    results: list[Any] = field(default_factory=list)
 
     def external_requests(self) -> list[str]:
         return [url for url in self.requests if not url.startswith(("file:", "data:", "about:"))]
@@ -145,7 +147,7 @@ FACTS = """(() => ({
 }))()"""
 
 
-def open_page(path: Path, screenshot: Path, width: int = 1280) -> Page:
+def open_page(path: Path, screenshot: Path, width: int = 1280, scripts: tuple[str, ...] = ()) -> Page:
     """Load ``path`` in headless Chromium with other hosts blocked and save a full-page screenshot."""
     executable = chromium_path()
     if executable is None:
@@ -170,6 +172,14 @@ def open_page(path: Path, screenshot: Path, width: int = 1280) -> Page:
                 "result"
             ]["value"]
             facts = pipe.send("Runtime.evaluate", {"expression": FACTS, **evaluate}, session)["result"]["value"]
+            results = []
+            for script in scripts:
+                reply = pipe.send(
+                    "Runtime.evaluate", {"expression": script, "awaitPromise": True, **evaluate}, session, timeout=120
+                )
+                if "exceptionDetails" in reply:
+                    raise RuntimeError(f"script failed: {reply['exceptionDetails'].get('text')}")
+                results.append(reply["result"].get("value"))
             size = pipe.send("Page.getLayoutMetrics", session=session)["cssContentSize"]
             shot = pipe.send(
                 "Page.captureScreenshot",
@@ -183,7 +193,7 @@ def open_page(path: Path, screenshot: Path, width: int = 1280) -> Page:
             screenshot.write_bytes(base64.b64decode(shot["data"]))
         finally:
             pipe.close()
-    page = Page(text=text, facts=facts, screenshot=screenshot)
+    page = Page(text=text, facts=facts, screenshot=screenshot, results=results)
     for event in pipe.events:
         method, params = event.get("method"), event.get("params", {})
         if method == "Network.requestWillBeSent":

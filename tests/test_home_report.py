@@ -56,7 +56,7 @@ def test_html_report_reads_right_and_stays_offline(reports, tmp_path):
     assert page.external_requests() == [] and page.console_errors == [] and page.dialogs == []
     assert page.screenshot.stat().st_size > 50_000
     text = page.text
-    assert "Oak House" in text and "Executive summary" in text
+    assert "Oak House" in text and "Summary for the committee" in text
     for theme in summary["themes"]:
         assert f"{theme['label']}\n" in text or f"{theme['label']}\t" in text
         assert f"Indicative rating: {theme['rating']}" in text

@@ -1,9 +1,10 @@
 """Report charts with matplotlib: colour-blind-safe (Okabe-Ito), legible at A4, one message per chart.
 
 Each ``*_chart`` function takes plain data (a summary dict or a frame) and returns a :class:`Chart`: the
-figure, and a caption that states what the figure shows in words (its text alternative). :func:`place` saves
-it as SVG beside the notebook and returns Markdown for a captioned figure, so HTML and PDF both carry the
-caption. No chart is drawn for a suppressed figure.
+figure, a caption that states what the figure shows in words (the description), and a short ``alt`` naming
+the chart. :func:`place` saves it as SVG beside the notebook and returns Markdown for a captioned figure, so
+HTML and PDF both carry the caption. No chart is drawn for a suppressed figure; suppressed quarters are gaps.
+Every series is at least 3:1 against white, text is at least 8 pt at A4, legends sit outside the data.
 """
 
 from __future__ import annotations
@@ -26,18 +27,20 @@ from wellled.analysis.ratings import RatingThresholds, rating_bands
 from wellled.report import present
 from wellled.report.present import pct as _pct
 
+# Okabe-Ito hues, darkened where needed so each is at least 3:1 against white (and the rating bands).
 BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = (
     "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#56B4E9",
-    "#CC79A7",
-    "#8C8C8C",
+    "#A86500",
+    "#008060",
+    "#C85A00",
+    "#3A7DB5",
+    "#AD4F82",
+    "#767676",
 )
 GROUP_COLOURS = {"staff": BLUE, "resident": ORANGE, "family": GREEN, "professional": PURPLE, "all": "#333333"}
 RATING_BANDS = rating_bands(RatingThresholds())
 WIDTH_IN = 6.3  # the text width of an A4 page with 2 cm margins
+HALF_WIDTH_IN = 3.1  # one of two charts side by side
 FIGURES_DIR = Path("figures")
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -73,6 +76,7 @@ class Chart:
     name: str
     figure: Figure
     caption: str
+    alt: str = "Chart"
 
 
 def points(moved: float) -> str:
@@ -100,6 +104,14 @@ def change_phrase(change: dict | None, compared_with: str = "last quarter") -> s
     return f"{points(moved)} than {compared_with}, {verdict}"
 
 
+def place_pair(first: Chart | None, second: Chart | None, folder: Path = FIGURES_DIR) -> Markdown | None:
+    """Two half-width charts side by side (one under the other on a phone); either may be None."""
+    shown = [place(chart, folder).data for chart in (first, second) if chart]
+    if not shown:
+        return None
+    return Markdown("::: {.chart-pair}\n" + "\n".join(shown) + "\n:::\n")
+
+
 def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
     """Save the chart as SVG under ``folder`` and return a captioned Markdown figure for it."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,7 +123,9 @@ def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
         path = folder / f"{slug}-{copy}.svg"
     with matplotlib.rc_context(STYLE):
         chart.figure.savefig(path, format="svg", metadata={"Date": None})
-    return Markdown(f"![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug}}}\n")
+    return Markdown(
+        f'![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug} alt="{present.text(chart.alt)}"}}\n'
+    )
 
 
 def literal(text: str) -> str:
@@ -130,17 +144,35 @@ def _wrap(labels: list[str], width: int = 24) -> tuple[list[str], float]:
     return wrapped, max(1.0, 0.2 + 0.068 * longest)
 
 
-def _figure(height_in: float, left_in: float = 1.0) -> tuple[Figure, Axes]:
-    """A text-width figure with fixed margins (in inches), so every chart lines up and is drawn only once.
+def _figure(
+    height_in: float, left_in: float = 1.0, width_in: float = WIDTH_IN, top_in: float = 0.12
+) -> tuple[Figure, Axes]:
+    """A figure with fixed margins (in inches), so every chart lines up and is drawn only once.
 
     Figures are built without pyplot: no global state, so charts can be drawn in parallel runs.
     """
-    fig = Figure(figsize=(WIDTH_IN, height_in))
+    fig = Figure(figsize=(width_in, height_in))
     ax = fig.add_subplot()
     fig.subplots_adjust(
-        left=left_in / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, bottom=0.5 / height_in, top=1 - 0.12 / height_in
+        left=left_in / width_in, right=1 - 0.2 / width_in, bottom=0.5 / height_in, top=1 - top_in / height_in
     )
     return fig, ax
+
+
+def _quarter_labels(periods: list[str], narrow: bool) -> list[str]:
+    """'2026-Q3', or on a narrow chart 'Q3' with the year under the first quarter of each year.
+
+    >>> _quarter_labels(["2025-Q4", "2026-Q1", "2026-Q2"], narrow=True)
+    ['Q4\\n2025', 'Q1\\n2026', 'Q2']
+    """
+    if not narrow:
+        return periods
+    labels, last_year = [], None
+    for period in periods:
+        year, quarter = period.split("-", 1)
+        labels.append(f"{quarter}\n{year}" if year != last_year else quarter)
+        last_year = year
+    return labels
 
 
 def _rating_bands(ax, vertical: bool = False) -> None:
@@ -154,7 +186,7 @@ def themes_chart(summary: dict) -> Chart:
     """Each theme's score against the indicative rating bands."""
     themes = summary["themes"]
     labels, left_in = _wrap([t["label"] for t in themes][::-1])
-    fig, ax = _figure(0.42 * len(themes) * (1.35 if any("\n" in label for label in labels) else 1) + 0.9, left_in)
+    fig, ax = _figure(0.3 * len(themes) * (1.35 if any("\n" in label for label in labels) else 1) + 0.85, left_in)
     _rating_bands(ax)
     scores = [t["score"] for t in themes][::-1]
     for y, score in enumerate(scores):
@@ -168,15 +200,15 @@ def themes_chart(summary: dict) -> Chart:
     for low, high, name in RATING_BANDS:
         ax.text(
             (low + high) / 2,
-            len(labels) - 0.35,
+            len(labels) - 0.45,
             name.replace("Requires ", "Requires\n"),
             ha="center",
             va="bottom",
-            fontsize=6.5,
-            color="#444",
+            fontsize=8,
+            color="#333",
             linespacing=0.9,
         )
-    ax.set_ylim(-0.6, len(labels) + 0.3)
+    ax.set_ylim(-0.6, len(labels) + 0.75)
     rated = [t for t in themes if t["score"] is not None]
     best = max(rated, key=lambda t: t["score"]) if rated else None
     worst = min(rated, key=lambda t: t["score"]) if rated else None
@@ -186,7 +218,7 @@ def themes_chart(summary: dict) -> Chart:
         if best
         else "No theme has enough evidence for a score this quarter."
     )
-    return Chart(f"themes-{summary['home_id']}", fig, caption)
+    return Chart(f"themes-{summary['home_id']}", fig, caption, "Chart of theme scores against rating bands")
 
 
 @styled
@@ -205,7 +237,7 @@ def groups_chart(theme: dict, home_id: str) -> Chart | None:
             "respondents": survey["respondents"],
         },
     ]
-    fig, ax = _figure(0.36 * len(rows) + 0.8)
+    fig, ax = _figure(0.28 * len(rows) + 0.65)
     for y, row in enumerate(reversed(rows)):
         low, high = row["ci95"]
         colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
@@ -220,7 +252,7 @@ def groups_chart(theme: dict, home_id: str) -> Chart | None:
             lw=1,
         )
         ax.annotate(
-            f"{row['positive_pct']:.0f}%  (n={row['respondents']})",
+            f"{_pct(row['positive_pct'])}  (n={row['respondents']})",
             (high, y),
             xytext=(4, 0),
             textcoords="offset points",
@@ -233,55 +265,71 @@ def groups_chart(theme: dict, home_id: str) -> Chart | None:
     ax.set_xlabel("Positive answers (%), with 95% interval")
     hidden = [g["respondent_group"] for g in survey["by_group"] if g["suppressed"]]
     lowest = min(shown, key=lambda g: g["positive_pct"])
-    caption = (
-        f"{theme['label']}: {_pct(survey['positive_pct'])} of answers positive overall; lowest among "
-        f"{lowest['respondent_group']} respondents ({_pct(lowest['positive_pct'])})."
-        + (f" Not shown, to protect small groups: {', '.join(hidden)}." if hidden else "")
+    if len(shown) >= 2 and not hidden:
+        which = f"lowest among {lowest['respondent_group']} respondents ({_pct(lowest['positive_pct'])})"
+    else:
+        which = ", ".join(f"{g['respondent_group']} {_pct(g['positive_pct'])}" for g in shown)
+    caption = f"{theme['label']}: {_pct(survey['positive_pct'])} of answers positive overall; {which}." + (
+        f" Not shown, to protect small groups: {', '.join(hidden)}." if hidden else ""
     )
-    return Chart(f"groups-{home_id}-{theme['id']}", fig, caption)
+    return Chart(f"groups-{home_id}-{theme['id']}", fig, caption, f"Bar chart of {theme['label']} by group")
 
 
 @styled
-def trend_chart(theme: dict, home_id: str) -> Chart | None:
-    """Percent positive (with interval) and audit compliance over up to eight quarters."""
+def trend_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart | None:
+    """Percent positive (with interval) and audit compliance over up to eight quarters; hidden quarters are gaps."""
     trend = theme["trend"]
-    survey_points = [(i, t) for i, t in enumerate(trend) if not t["suppressed"] and t["positive_pct"] is not None]
-    audit_points = [(i, t) for i, t in enumerate(trend) if t.get("compliance_pct") is not None]
-    if len(survey_points) + len(audit_points) < 2:
+    survey = [None if t["suppressed"] or t["positive_pct"] is None else t for t in trend]
+    audit = [t.get("compliance_pct") for t in trend]
+    if sum(p is not None for p in survey) + sum(a is not None for a in audit) < 2:
         return None
-    fig, ax = _figure(2.3)
+    narrow = width_in < WIDTH_IN
+    fig, ax = _figure(2.3, 0.5, width_in, top_in=0.35)
     _rating_bands(ax, vertical=True)
-    if survey_points:
-        xs = [i for i, _ in survey_points]
+    xs = list(range(len(trend)))
+    nan = float("nan")
+    if any(p is not None for p in survey):
         ax.fill_between(
             xs,
-            [t["ci95"][0] for _, t in survey_points],
-            [t["ci95"][1] for _, t in survey_points],
+            [p["ci95"][0] if p else nan for p in survey],
+            [p["ci95"][1] if p else nan for p in survey],
             color=BLUE,
             alpha=0.15,
             lw=0,
         )
-        ax.plot(xs, [t["positive_pct"] for _, t in survey_points], "-o", color=BLUE, ms=4, label="Survey: % positive")
-    if audit_points:
         ax.plot(
-            [i for i, _ in audit_points],
-            [t["compliance_pct"] for _, t in audit_points],
-            "--s",
-            color=VERMILLION,
-            ms=4,
-            label="Audit: % compliance",
+            xs, [p["positive_pct"] if p else nan for p in survey], "-o", color=BLUE, ms=4, label="Survey: % positive"
         )
-    ax.set_xticks(range(len(trend)), [t["period"] for t in trend])
+        for x, p in zip(xs, survey, strict=True):
+            if p is None:
+                ax.text(x, 4, "hidden", ha="center", va="bottom", fontsize=8, color="#333")
+    if any(a is not None for a in audit):
+        ax.plot(
+            xs, [nan if a is None else a for a in audit], "--s", color=VERMILLION, ms=4, label="Audit: % compliance"
+        )
+    ax.set_xticks(xs, _quarter_labels([t["period"] for t in trend], narrow))
     ax.set_ylim(0, 100)
     ax.set_ylabel("%")
-    ax.legend(loc="lower left", frameon=False, ncols=2)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(-0.1, 1.0),
+        frameon=False,
+        ncols=2,
+        borderaxespad=0.1,
+        columnspacing=0.8,
+        handlelength=1.6,
+    )
     movement = change_phrase(theme.get("change")) or "no comparison with last quarter"
-    caption = f"{theme['label']} over {len(trend)} quarters: {movement}."
-    return Chart(f"trend-{home_id}-{theme['id']}", fig, caption)
+    gaps = sum(p is None for p in survey)
+    hidden = f" {gaps} quarter(s) hidden to protect small groups are gaps." if gaps else ""
+    caption = f"{theme['label']} over {len(trend)} quarters: {movement}.{hidden}"
+    return Chart(f"trend-{home_id}-{theme['id']}", fig, caption, f"Line chart of {theme['label']} over time")
 
 
 @styled
-def funnel_chart(limits, homes, home_id: str, theme_id: str, theme_label: str, position: str | None) -> Chart | None:
+def funnel_chart(
+    limits, homes, home_id: str, theme_id: str, theme_label: str, position: str | None, width_in: float = WIDTH_IN
+) -> Chart | None:
     """Funnel plot: every home's percent positive against its number of answers, with 95 % and 99.8 % limits.
 
     ``limits`` has columns ``valid``, ``lower95_pct``, ``upper95_pct``, ``lower998_pct``, ``upper998_pct`` and
@@ -290,7 +338,8 @@ def funnel_chart(limits, homes, home_id: str, theme_id: str, theme_label: str, p
     if limits is None or homes is None or len(homes) < 2 or home_id not in set(homes["home_id"]):
         return None
     limits = limits[limits["valid"] >= max(5.0, float(homes["valid"].min()) / 2)]
-    fig, ax = _figure(2.8)
+    narrow = width_in < WIDTH_IN
+    fig, ax = _figure(2.3, 0.65, width_in, top_in=0.55 if narrow else 0.35)
     ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")
     ax.plot(limits["valid"], limits["lower998_pct"], color=GREY, lw=1, ls="--")
     ax.plot(limits["valid"], limits["upper95_pct"], color=GREY, lw=1, ls=":", label="95% limits")
@@ -310,11 +359,19 @@ def funnel_chart(limits, homes, home_id: str, theme_id: str, theme_label: str, p
         zorder=3,
         label="This home",
     )
-    ax.set_xlabel("Valid answers (denominator)")
+    ax.set_xlabel("Valid answers")
     ax.set_ylabel("Positive answers (%)")
     low = max(0.0, math.floor(min(limits["lower998_pct"].min(), homes["positive_pct"].min()) / 10) * 10)
     ax.set_ylim(low, 100)
-    ax.legend(loc="lower right", frameon=False, ncols=2, fontsize=7)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(-0.12, 1.0),
+        frameon=False,
+        ncols=2 if narrow else 4,
+        borderaxespad=0.1,
+        columnspacing=0.8,
+        handlelength=1.6,
+    )
     words = {
         "above": "above the upper 99.8% limit: better than chance alone would explain",
         "below": "below the lower 99.8% limit: worse than chance alone would explain",
@@ -322,9 +379,9 @@ def funnel_chart(limits, homes, home_id: str, theme_id: str, theme_label: str, p
     }
     caption = (
         f"{theme_label}: this home sits {words.get(position or '', 'on the chart')}, against a provider "
-        f"average of {centre:.0f}% positive."
+        f"average of {_pct(centre)} positive."
     )
-    return Chart(f"funnel-{home_id}-{theme_id}", fig, caption)
+    return Chart(f"funnel-{home_id}-{theme_id}", fig, caption, f"Funnel plot of {theme_label} against other homes")
 
 
 @styled
@@ -333,11 +390,11 @@ def response_rates_chart(rates: dict[str, dict], home_id: str) -> Chart | None:
     shown = [(group, r) for group, r in rates.items() if r.get("rate_pct") is not None and not r.get("suppressed")]
     if not shown:
         return None
-    fig, ax = _figure(0.4 * len(shown) + 0.8)
+    fig, ax = _figure(0.3 * len(shown) + 0.7)
     for y, (group, row) in enumerate(reversed(shown)):
         ax.barh(y, row["rate_pct"], color=GROUP_COLOURS.get(group, GREY), height=0.6)
         ax.annotate(
-            f"{row['rate_pct']:.0f}%  ({row['responses']} of {row['eligible']})",
+            f"{_pct(row['rate_pct'])}  ({row['responses']} of {row['eligible']})",
             (row["rate_pct"], y),
             xytext=(4, 0),
             textcoords="offset points",
@@ -347,5 +404,7 @@ def response_rates_chart(rates: dict[str, dict], home_id: str) -> Chart | None:
     ax.set_yticks(range(len(shown)), [group.capitalize() for group, _ in reversed(shown)])
     ax.set_xlim(0, 110)
     ax.set_xlabel("Response rate (%)")
-    parts = ", ".join(f"{group} {r['rate_pct']:.0f}%" for group, r in shown)
-    return Chart(f"response-rates-{home_id}", fig, f"Response rates this quarter: {parts}.")
+    parts = ", ".join(f"{group} {_pct(r['rate_pct'])}" for group, r in shown)
+    return Chart(
+        f"response-rates-{home_id}", fig, f"Response rates this quarter: {parts}.", "Bar chart of response rates"
+    )

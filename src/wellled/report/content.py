@@ -2,15 +2,15 @@
 
 :func:`load_home_report` reads the clean data once and builds the summary (the same JSON as
 ``wellled summary``), the theme figures of every home (for funnel plots), and this home's quarantine rows.
-The other functions are pure: they turn that into the pieces a committee reads (attention items, the
-suppression list, provenance) as plain text; the notebook escapes data text with :mod:`wellled.report.present`.
+The other functions are pure: they turn that into the pieces a committee reads (page one, the per-theme
+narrative, the action plan, comments, the suppression list, provenance). Sentences are built here; the notebook
+decides what goes where, and data text is escaped with :mod:`wellled.report.present`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterator
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +23,10 @@ from wellled.analysis.framework import Framework, load_framework
 from wellled.analysis.ratings import RATINGS
 from wellled.analysis.summary import build_summary, to_json
 from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
-from wellled.check import contract
-from wellled.paths import METHODOLOGY_FILE, Paths
+from wellled.paths import Paths
 from wellled.periods import period_bounds
 from wellled.report import charts
-from wellled.report.present import md, table
+from wellled.report.present import Styled, md
 from wellled.report.present import pct as _pct
 
 RATING_ORDER = {rating: rank for rank, rating in enumerate(reversed(RATINGS[:4]))} | {RATINGS[4]: 4}
@@ -42,6 +41,7 @@ class HomeReport:
     parameters: dict
     generated_on: str
     data_up_to: str
+    audits: pd.DataFrame | None = None
 
     @property
     def themes(self) -> list[dict]:
@@ -60,6 +60,7 @@ def load_home_report(
     summary = build_summary(clean, home_id, period or None, chosen, params, figures=figures)
     quarantine_file = paths.quarantine_dir / "quarantine.parquet"
     quarantine = pd.read_parquet(quarantine_file) if quarantine_file.exists() else pd.DataFrame()
+    audits = clean.audits.loc[clean.audits["home_id"] == home_id, ["item_id", "audit_date", "result"]]
     if "home_id" in quarantine:
         quarantine = quarantine[quarantine["home_id"] == home_id]
     parameters = {
@@ -84,6 +85,7 @@ def load_home_report(
         parameters,
         dt.date.today().isoformat(),
         latest.date().isoformat() if pd.notna(latest) else "no data",
+        audits.reset_index(drop=True),
     )
 
 
@@ -106,61 +108,675 @@ def funnel_data(report: HomeReport, theme_id: str) -> tuple[pd.DataFrame, pd.Dat
     return limits, homes[["home_id", "valid", "positive_pct"]].astype({"valid": float, "positive_pct": float})
 
 
-def arrow(change: dict | None) -> str:
-    """↑ or ↓ for a significant change against last quarter, → for none, blank without a comparison."""
-    if not change or change.get("change_pct_points") is None:
-        return ""
+# --- identity and wording --------------------------------------------------------------------------------
+
+LOW_RESPONSE_PCT = 30.0  # below this a group's view is thin; sector surveys typically reach 36-48 %
+DUE_SOON_DAYS = 14
+
+
+def text_label(summary: dict) -> str:
+    """What the framework calls a theme: 'Key line of enquiry', 'We statement' (singular, capitalised)."""
+    return (summary.get("framework") or {}).get("text_label") or "Theme"
+
+
+def plural_label(summary: dict) -> str:
+    """'key lines of enquiry', 'we statements': the framework's word for its themes, in a sentence."""
+    label = text_label(summary).lower()
+    return label.replace("line of", "lines of") if "line of" in label else f"{label}s"
+
+
+def judged_on(summary: dict) -> dt.date:
+    """The day actions are judged on: the period's end, or ``as_of`` when earlier."""
+    end = dt.date.fromisoformat(summary["period_end"])
+    as_of = (summary.get("parameters") or {}).get("as_of")
+    return min(end, dt.date.fromisoformat(as_of)) if as_of else end
+
+
+def _long_date(day: str | dt.date) -> str:
+    day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+    return f"{day.day} {day:%B %Y}"
+
+
+def report_title(summary: dict) -> Markdown:
+    """Two paragraphs the renderer takes as the document title and subtitle (HTML title, PDF metadata)."""
+    return md(
+        "{name}: Well-led governance report, {period}\n\n{framework}",
+        name=summary["home_name"],
+        period=summary["period"],
+        framework=(summary.get("framework") or {}).get("name", ""),
+    )
+
+
+def identity(report: HomeReport) -> Markdown:
+    """One line: quarter with its dates and the last day with data (the framework is the subtitle)."""
+    s = report.summary
+    return md(
+        "**Quarter** {period} ({start} to {end}) · **Data up to** {data_to}",
+        period=s["period"],
+        start=_long_date(s["period_start"]),
+        end=_long_date(s["period_end"]),
+        data_to=_long_date(report.data_up_to) if report.data_up_to[:1].isdigit() else report.data_up_to,
+    )
+
+
+def evidence(theme: dict) -> dict:
+    """The theme's evidence level and words; from the summary when it has them, else from the counts."""
+    given = theme.get("evidence")
+    if given:
+        return given
+    survey, audit = theme["survey"], theme["audit"]
+    parts = []
+    if not survey["suppressed"] and survey.get("respondents"):
+        parts.append(f"{survey['valid']} answers from {survey['respondents']} questionnaires")
+    if audit["items"]:
+        parts.append(f"{audit['items']} audit items")
+    level = "none" if theme["score"] is None else None
+    return {"level": level, "words": "; ".join(parts) or "no survey or audit evidence this quarter"}
+
+
+def evidence_word(theme: dict) -> str:
+    level = evidence(theme).get("level")
+    if level:
+        return str(level).capitalize()
+    survey, items = theme["survey"], theme["audit"]["items"]
+    replies = "survey hidden" if survey["suppressed"] else f"{survey.get('respondents') or 0} replies"
+    return f"{replies}, {items} audit items"
+
+
+def overall_sentence(summary: dict) -> Markdown:
+    """The overall indicative rating with the evidence behind it."""
+    themes = summary["themes"]
+    levels = Counter(evidence(t).get("level") for t in themes)
+    questionnaires = (summary.get("disclosure") or {}).get("questionnaires")
+    if None not in levels:
+        parts = [f"{n} {level}" for level, n in sorted(levels.items(), key=lambda kv: str(kv[0])) if level]
+        basis = f"Evidence by {text_label(summary).lower()}: {', '.join(parts)}."
+    else:
+        audited = sum(t["audit"]["items"] for t in themes)
+        basis = f"Evidence: {audited} audit items across {len(themes)} {plural_label(summary)}."
+    if questionnaires is not None:
+        basis += f" {questionnaires} questionnaires returned this quarter."
+    return md(
+        "**Indicative overall rating for Well-led: {overall}.** {basis} Indicative: drawn from the provider's own "
+        "surveys and audits, not a CQC rating.",
+        overall=summary["overall_rating"],
+        basis=basis,
+    )
+
+
+# --- two comparisons, two vocabularies ----------------------------------------------------------------------
+
+OVER_TIME = {"up": "↑ up", "down": "↓ down", "steady": "→ no real change"}
+AGAINST_HOMES = {"above": "▲ above", "below": "▼ below", "within": "● within"}
+
+
+def over_time(theme: dict) -> str:
+    """Change over time: arrows. The SPC signal when the summary has one, else the change on last quarter."""
+    spc = theme.get("spc") or {}
+    signal = spc.get("signal")
+    if signal == "improvement":
+        return "↑ improving"
+    if signal == "concern":
+        return "↓ concern"
+    if signal == "common_cause":
+        return "→ steady"
+    change = theme.get("change") or {}
+    if change.get("change_pct_points") is None:
+        return "– no comparison"
     if not change.get("significant"):
-        return "→"
-    return "↑" if change["change_pct_points"] > 0 else "↓"
+        return OVER_TIME["steady"]
+    return OVER_TIME["up" if change["change_pct_points"] > 0 else "down"]
 
 
-def funnel_word(position: str | None) -> str:
-    return {"above": "↑ above", "below": "↓ below", "within": "→ within"}.get(position or "", "–")
+def against_homes(theme: dict) -> str:
+    """Position against the provider's other homes: filled shapes, never arrows."""
+    return AGAINST_HOMES.get((theme.get("benchmark") or {}).get("funnel") or "", "– too few homes")
 
 
-def attention_items(summary: dict, limit: int = 3) -> list[str]:
-    """The things most needing the committee's attention, most serious first (plain text)."""
-    found: list[tuple[float, float, str]] = []
-    for theme in summary["themes"]:
-        rating, score = theme["rating"], theme["score"]
-        if rating in ("Inadequate", "Requires improvement"):
-            reason = " (capped: an overdue high-priority action)" if theme.get("rating_capped") else ""
-            found.append(
-                (
-                    RATING_ORDER[rating],
-                    score or 0,
-                    f"{theme['label']} is rated {rating}{reason}, score {score:.1f}."
-                    if score is not None
-                    else f"{theme['label']} is rated {rating}{reason}.",
-                )
-            )
-        change = theme.get("change") or {}
-        if change.get("significant") and (change.get("change_pct_points") or 0) < 0:
-            found.append(
-                (
-                    2,
-                    change["change_pct_points"],
-                    f"{theme['label']}: positive answers fell "
-                    f"{abs(change['change_pct_points']):.0f} points since {change['previous_period']}.",
-                )
-            )
-        if theme.get("benchmark", {}).get("funnel") == "below":
-            found.append((2, 50, f"{theme['label']}: below the provider's 99.8% funnel limit."))
-    actions = summary["actions"]
-    if actions.get("overdue_high_priority"):
-        found.append((0.5, 0, f"{actions['overdue_high_priority']} high-priority action(s) overdue."))
-    for finding in summary["repeat_findings"]:
-        found.append(
-            (
-                1.5,
-                -finding.get("consecutive_not_met", 2),
-                f"Repeat finding: '{finding['item']}' not met in {finding.get('consecutive_not_met', 2)} "
-                "audits in a row.",
-            )
+def symbols_key(summary: dict) -> Markdown:
+    return md(
+        "*Survey*: percent of answers positive. *Audit*: percent compliance. *Over time*: ↑ up, ↓ down or → no "
+        "real change on last quarter (p < 0.05). *Against other homes*: ▲ above, ● within or ▼ below the "
+        "provider's funnel limits (99.8 %). *Score*: 0-100, with its 95 % range where known."
+    )
+
+
+def _score(theme: dict) -> str:
+    if theme["score"] is None:
+        return "–"
+    ci = theme.get("score_ci95")
+    shown = f"{theme['score']:.1f}"
+    return f"{shown} ({ci[0]:.0f}–{ci[1]:.0f})" if ci else shown
+
+
+def _rating(theme: dict) -> str:
+    words = (theme.get("rating_range") or {}).get("words")
+    rating = words if words and words != theme["rating"] else theme["rating"]
+    return rating + (" (capped)" if theme.get("rating_capped") else "")
+
+
+def themes_table(summary: dict) -> pd.DataFrame:
+    """Page one's table: one row per theme, its rating, score and the evidence, in the framework's words."""
+    rows = []
+    for t in summary["themes"]:
+        survey, audit = t["survey"], t["audit"]
+        rows.append(
+            {
+                text_label(summary): t["label"],
+                "Rating": _rating(t),
+                "Score": _score(t),
+                "Survey": "hidden" if survey["suppressed"] else _pct(survey["positive_pct"]),
+                "Audit": _pct(audit["compliance_pct"]),
+                "Over time": over_time(t),
+                "Against other homes": against_homes(t),
+                "Evidence": evidence_word(t),
+            }
         )
+    return pd.DataFrame(rows)
+
+
+# --- attention -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One thing needing attention: how serious (lower first), the sentence, and the section that has more."""
+
+    rank: float
+    text: str
+    section: str
+
+
+def attention(report: HomeReport) -> list[Attention]:
+    """Every attention item, most serious first."""
+    summary = report.summary
+    found: list[tuple[float, float, Attention]] = []
+
+    def add(rank: float, tie: float, text: str, section: str) -> None:
+        found.append((rank, tie, Attention(rank, text, section)))
+
+    for rating in ("Inadequate", "Requires improvement"):
+        rated = sorted((t for t in summary["themes"] if t["rating"] == rating), key=lambda t: t["score"] or 0)
+        if not rated:
+            continue
+        words = [
+            f"{t['label']}"
+            + (f" ({t['score']:.1f}" if t["score"] is not None else " (")
+            + (", capped by an overdue high-priority action)" if t.get("rating_capped") else ")")
+            for t in rated
+        ]
+        words = [w.replace(" ()", "") for w in words]
+        if len(rated) == 1:
+            add(RATING_ORDER[rating], 0, f"{words[0]} is rated {rating}.", rated[0]["label"])
+        else:
+            label = plural_label(summary)
+            add(RATING_ORDER[rating], 0, f"{len(rated)} {label} rated {rating}: {'; '.join(words)}.", rated[0]["label"])
+    for theme in summary["themes"]:
+        label = theme["label"]
+        spc = theme.get("spc") or {}
+        change = theme.get("change") or {}
+        if spc.get("signal") == "concern":
+            add(2, 0, f"{label}: {spc.get('words') or 'a sustained fall over time'}.", label)
+        elif change.get("significant") and (change.get("change_pct_points") or 0) < 0:
+            moved = abs(change["change_pct_points"])
+            add(
+                2,
+                -moved,
+                f"{label}: positive answers fell {moved:.1f} points since {change['previous_period']}.",
+                label,
+            )
+        level = evidence(theme).get("level")
+        if level in ("limited", "none") or theme["survey"]["suppressed"]:
+            words = evidence(theme).get("words") or "too few questionnaires to report the survey"
+            add(4, 0, f"{label}: thin evidence ({words}).", label)
+    below = [t["label"] for t in summary["themes"] if (t.get("benchmark") or {}).get("funnel") == "below"]
+    if below:
+        add(
+            2.5,
+            0,
+            f"Below the provider's other homes (under the 99.8 % funnel limit) on {len(below)} "
+            f"{plural_label(summary) if len(below) > 1 else text_label(summary).lower()}: {', '.join(below)}.",
+            below[0],
+        )
+    day = judged_on(summary)
+    for item in summary["actions"]["items"]:
+        if item["is_overdue"] and item.get("priority") == "high":
+            late = (day - dt.date.fromisoformat(item["due_on"])).days
+            owner = f", owner {item['action_owner']}" if item.get("action_owner") else ""
+            add(
+                0.5,
+                -late,
+                f"Overdue high-priority action on '{item['item']}'{owner}: {late} days overdue.",
+                "Action plan",
+            )
+    for finding in summary["repeat_findings"]:
+        runs = finding.get("consecutive_not_met", 2)
+        add(1.5, -runs, f"Repeat audit failure: '{finding['item']}' not met at {runs} audits running.", "Action plan")
+    for group, rate in summary["response_rates"].items():
+        if rate.get("rate_pct") is not None and not rate.get("suppressed") and rate["rate_pct"] < LOW_RESPONSE_PCT:
+            add(
+                3,
+                rate["rate_pct"],
+                f"Low response rate, {group}: {_pct(rate['rate_pct'])} ({rate['responses']} of {rate['eligible']}).",
+                "Response rates",
+            )
     found.sort(key=lambda item: (item[0], item[1]))
-    return [text for _, _, text in found[:limit]]
+    return [item for _, _, item in found]
+
+
+def attention_markdown(items: list[Attention], shown: int | None = None) -> Markdown:
+    """A numbered list of the first ``shown`` items and 'and N more in section X' for the rest."""
+    if not items:
+        return md(
+            "Nothing stands out this quarter: no theme below Good, no overdue high-priority action, no repeat "
+            "audit failure, no position below the other homes."
+        )
+    shown = len(items) if shown is None else shown
+    lines = [md("{n}. {text}", n=i + 1, text=item.text).data for i, item in enumerate(items[:shown])]
+    rest = Counter(item.section for item in items[shown:])
+    if rest:
+        where = ", ".join(f"{n} in section {section}" for section, n in rest.items())
+        lines.append("")
+        lines.append(md("And {n} more: {where}.", n=sum(rest.values()), where=where).data)
+    return Markdown("\n".join(lines))
+
+
+PAGE_ONE_LINES = 25.0  # lines of body text page one has for the theme table's rows and the attention list
+SCORES_CHART_LINES = 15.0
+
+
+def _item_lines(item: Attention) -> int:
+    return -(-len(item.text) // 100)
+
+
+def _table_lines(summary: dict) -> float:
+    """Body lines the theme table's rows take: a label wraps at about 14 characters, in 8 pt type."""
+    return sum(max(2, -(-len(t["label"]) // 14)) for t in summary["themes"]) * 0.75
+
+
+def page_one_items(summary: dict, items: list[Attention]) -> int:
+    """How many attention items fit on page one under the theme table (at least three, the rest counted)."""
+    budget = PAGE_ONE_LINES - _table_lines(summary) - 2  # two lines for "And N more"
+    used, shown = 0.0, 0
+    for item in items:
+        if used + _item_lines(item) > budget:
+            break
+        used += _item_lines(item)
+        shown += 1
+    return len(items) if shown == len(items) else max(3, shown)
+
+
+def room_on_page_one(summary: dict, items: list[Attention]) -> bool:
+    """True when the theme scores chart also fits on page one, below the table and every attention item."""
+    if page_one_items(summary, items) < len(items):
+        return False
+    used = max(2, sum(_item_lines(item) for item in items))
+    return _table_lines(summary) + used + SCORES_CHART_LINES <= PAGE_ONE_LINES + 1
+
+
+# --- the theme sections -----------------------------------------------------------------------------------
+
+
+def themes_in_order(report: HomeReport) -> list[dict]:
+    return report.themes
+
+
+def rating_sentence(theme: dict) -> Markdown:
+    cap = " (capped at Requires improvement by an overdue high-priority action)" if theme.get("rating_capped") else ""
+    ci = theme.get("score_ci95")
+    return md(
+        "**Indicative rating: {rating}**{cap}. Score {score}{range}. {evidence}",
+        rating=_rating(theme).replace(" (capped)", ""),
+        cap=cap,
+        score="–" if theme["score"] is None else f"{theme['score']:.1f}",
+        range=f" (95 % range {ci[0]:.1f} to {ci[1]:.1f})" if ci else "",
+        evidence=evidence(theme).get("words", "").rstrip(".") + ".",
+    )
+
+
+def _groups_phrase(theme: dict) -> str:
+    """Which group is lowest: only said when at least two groups are shown and none is hidden."""
+    by_group = theme["survey"]["by_group"]
+    shown = [g for g in by_group if not g["suppressed"] and g["positive_pct"] is not None]
+    hidden = [g for g in by_group if g["suppressed"]]
+    if len(shown) >= 2 and not hidden:
+        low = min(shown, key=lambda g: g["positive_pct"])
+        return f"{low['respondent_group']} are lowest at {_pct(low['positive_pct'])}"
+    if shown and hidden:
+        listed = ", ".join(f"{g['respondent_group']} {_pct(g['positive_pct'])}" for g in shown)
+        return f"groups shown: {listed} ({len(hidden)} hidden to protect small groups)"
+    return ""
+
+
+def narrative(theme: dict, summary: dict) -> Markdown:
+    """A short factual paragraph from the figures: level, change over the year and quarter, groups, audit."""
+    label, survey, audit = theme["label"], theme["survey"], theme["audit"]
+    parts: list[str] = []
+    if survey["suppressed"] or survey["positive_pct"] is None:
+        parts.append(f"{label}: too few questionnaires this quarter to report the survey")
+    else:
+        parts.append(f"{label}: {_pct(survey['positive_pct'])} of survey answers positive")
+        yoy = theme.get("year_on_year")
+        if yoy and yoy.get("change_pct_points") is not None:
+            moved = yoy["change_pct_points"]
+            verdict = "a real change" if yoy.get("significant") else "within chance"
+            direction = "up" if moved > 0 else "down"
+            parts.append(f"{direction} {abs(moved):.1f} points on {yoy['previous_period']}, {verdict}")
+        else:
+            shown = [p for p in theme["trend"] if not p["suppressed"] and p["positive_pct"] is not None]
+            if len(shown) >= 2 and shown[0]["period"] != summary["period"]:
+                parts.append(f"{_pct(shown[0]['positive_pct'])} in {shown[0]['period']}")
+        phrase = charts.change_phrase(theme.get("change"), "last quarter")
+        if phrase:
+            parts.append(phrase)
+        spc = theme.get("spc") or {}
+        if spc.get("words"):
+            parts.append(spc["words"].rstrip("."))
+        groups = _groups_phrase(theme)
+        if groups:
+            parts.append(groups)
+    sentence = "; ".join(parts) + "."
+    if audit["items"]:
+        sentence += (
+            f" Audit compliance {_pct(audit['compliance_pct'])} over "
+            f"{audit['met'] + audit['partially_met'] + audit['not_met']} items "
+            f"({audit['not_met']} not met, {audit['partially_met']} partially met)."
+        )
+    else:
+        sentence += " No audit items this quarter."
+    position = (theme.get("benchmark") or {}).get("funnel")
+    if position:
+        words = {"above": "above", "below": "below", "within": "within the range of"}[position]
+        sentence += f" Against the provider's other homes: {words} them."
+    return md("{text}", text=sentence)
+
+
+def theme_comments(summary: dict, theme: dict, shown: int = 4) -> Markdown | None:
+    """Up to ``shown`` distinct comments on this theme with counts, and where the rest are."""
+    said = [c for c in summary["comments"] if theme["id"] in c["theme_ids"]]
+    return _comment_list(said, "on this theme", shown)
+
+
+def other_comments(summary: dict, shown: int = 4) -> Markdown | None:
+    said = [c for c in summary["comments"] if not c["theme_ids"]]
+    return _comment_list(said, "that match no theme", shown)
+
+
+def _distinct(said: list[dict]) -> list[tuple[str, str, int]]:
+    """(text, groups, count) for each distinct comment text, most repeated first, then in order."""
+    counts: Counter[str] = Counter(c["text"] for c in said)
+    groups: dict[str, list[str]] = {}
+    for c in said:
+        groups.setdefault(c["text"], [])
+        if c["respondent_group"] not in groups[c["text"]]:
+            groups[c["text"]].append(c["respondent_group"])
+    order = {text: i for i, text in enumerate(groups)}
+    return sorted(((t, ", ".join(groups[t]), n) for t, n in counts.items()), key=lambda r: (-r[2], order[r[0]]))
+
+
+def _comment_list(said: list[dict], about: str, shown: int) -> Markdown | None:
+    if not said:
+        return None
+    distinct = _distinct(said)
+    lines = [
+        md(
+            "**What people said**: {n} comments {about} ({d} different; personal details removed).",
+            n=len(said),
+            about=about,
+            d=len(distinct),
+        ).data,
+        "",
+    ]
+    for text, groups, n in distinct[:shown]:
+        lines.append(
+            md("- “{text}” ({groups}{times})", text=text, groups=groups, times=f", {n} times" if n > 1 else "").data
+        )
+    if len(distinct) > shown:
+        lines += ["", md("The other {n} are in the appendix, All comments.", n=len(distinct) - shown).data]
+    return Markdown("\n".join(lines))
+
+
+def all_comments(summary: dict) -> pd.DataFrame:
+    """Every distinct comment once, with its groups, how many said it, and the themes it speaks to."""
+    labels = {t["id"]: t["label"] for t in summary["themes"]}
+    themes_of: dict[str, list[str]] = {}
+    for c in summary["comments"]:
+        themes_of.setdefault(c["text"], [])
+        for theme_id in c["theme_ids"]:
+            if labels.get(theme_id) and labels[theme_id] not in themes_of[c["text"]]:
+                themes_of[c["text"]].append(labels[theme_id])
+    rows = [
+        {"Comment": text, "Who": groups, "Times": n, text_label(summary): ", ".join(themes_of[text]) or "none"}
+        for text, groups, n in _distinct(summary["comments"])
+    ]
+    return pd.DataFrame(rows, columns=["Comment", "Who", "Times", text_label(summary)])
+
+
+# --- response rates ----------------------------------------------------------------------------------------
+
+
+def response_rates_table(summary: dict) -> pd.DataFrame:
+    rows = []
+    for group, rate in summary["response_rates"].items():
+        rows.append(
+            {
+                "Group": group.capitalize(),
+                "Questionnaires": "hidden" if rate.get("suppressed") else rate["responses"],
+                "Eligible": rate["eligible"] if rate["eligible"] is not None else "–",
+                "Response rate": _pct(rate["rate_pct"]) if not rate.get("suppressed") else "hidden",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- the action plan ---------------------------------------------------------------------------------------
+
+STATUS = {
+    "overdue": Styled("● Overdue", "status-overdue"),
+    "due-soon": Styled("◐ Due soon", "status-soon"),
+    "on-track": Styled("○ On track", "status-ok"),
+    "no-date": Styled("– No due date", "status-none"),
+}
+
+
+def _status(item: dict, day: dt.date) -> Styled:
+    if item["is_overdue"]:
+        return STATUS["overdue"]
+    if not item.get("due_on"):
+        return STATUS["no-date"]
+    return STATUS["due-soon" if (dt.date.fromisoformat(item["due_on"]) - day).days <= DUE_SOON_DAYS else "on-track"]
+
+
+def _days(later: dt.date, earlier: str | None) -> int | None:
+    return None if not earlier else (later - dt.date.fromisoformat(earlier)).days
+
+
+def _action_words(item: dict) -> str:
+    """The action, with its audit item in brackets unless the action already names it."""
+    action, audited = str(item.get("action") or "").strip(), str(item.get("item") or "").strip()
+    if not audited or audited.lower() in action.lower():
+        return action or audited
+    return f"{action} ({audited})"
+
+
+def action_counts(summary: dict) -> Markdown:
+    actions = summary["actions"]
+    due = actions["due_in_period"]
+    closed = (
+        f"{actions['closed_on_time']} of the {due} actions due this quarter were closed on time "
+        f"({_pct(actions['closed_on_time_pct'])})"
+        if due
+        else "no action fell due this quarter"
+    )
+    return md(
+        "On {day}: **{open}** actions open, **{overdue}** overdue (**{high}** of them high priority); {closed}. "
+        "Status: ● overdue, ◐ due within {soon} days, ○ on track.",
+        day=_long_date(judged_on(summary)),
+        open=actions["open"],
+        overdue=actions["overdue"],
+        high=actions["overdue_high_priority"],
+        closed=closed,
+        soon=DUE_SOON_DAYS,
+    )
+
+
+def open_actions(summary: dict) -> pd.DataFrame:
+    """Every open action: item, action, owner, priority, due, days overdue, age, status word (and colour)."""
+    day = judged_on(summary)
+    rows = []
+    for item in summary["actions"]["items"]:
+        if not item["is_open"]:
+            continue
+        late = _days(day, item.get("due_on"))
+        rows.append(
+            {
+                "Action (audit item)": _action_words(item),
+                "Owner": item.get("action_owner"),
+                "Priority": (item.get("priority") or "–").capitalize(),
+                "Due": item.get("due_on"),
+                "Overdue (days)": late if item["is_overdue"] else None,
+                "Age (days)": _days(day, item.get("raised_on")),
+                "Status": _status(item, day),
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["Action (audit item)", "Owner", "Priority", "Due", "Overdue (days)", "Age (days)", "Status"]
+    )
+    return frame.astype({"Overdue (days)": "Int64", "Age (days)": "Int64"})
+
+
+def closed_in_quarter(summary: dict) -> pd.DataFrame:
+    """Actions closed in the quarter, on time or late (by how many days)."""
+    start, end = dt.date.fromisoformat(summary["period_start"]), dt.date.fromisoformat(summary["period_end"])
+    rows = []
+    for item in summary["actions"]["items"]:
+        closed = item.get("closed_on")
+        if not closed or not start <= dt.date.fromisoformat(closed) <= end:
+            continue
+        late = _days(dt.date.fromisoformat(closed), item.get("due_on"))
+        rows.append(
+            {
+                "Action (audit item)": _action_words(item),
+                "Owner": item.get("action_owner"),
+                "Due": item.get("due_on"),
+                "Closed": closed,
+                "Closed on time": "Yes" if late is None or late <= 0 else f"No, {late} days late",
+            }
+        )
+    return pd.DataFrame(rows, columns=["Action (audit item)", "Owner", "Due", "Closed", "Closed on time"])
+
+
+def _results_after(report: HomeReport, item_id: str, since: str) -> list[str]:
+    audits = report.audits
+    if audits is None or audits.empty:
+        return []
+    end = pd.Timestamp(report.summary["period_end"])
+    rows = audits[(audits["item_id"] == item_id) & (audits["audit_date"] > pd.Timestamp(since))]
+    rows = rows[rows["audit_date"] <= end].sort_values("audit_date")
+    return [str(r) for r in rows["result"] if r != "N/A"]
+
+
+def not_effective(report: HomeReport) -> pd.DataFrame:
+    """Actions closed whose audit item was then not met again: closed, but not effective."""
+    rows = []
+    for item in report.summary["actions"]["items"]:
+        closed = item.get("closed_on")
+        if not closed:
+            continue
+        after = _results_after(report, item["item_id"], closed)
+        if "Not met" in after:
+            rows.append(
+                {
+                    "Action (audit item)": _action_words(item),
+                    "Closed": closed,
+                    "Audits since": len(after),
+                    "Not met since": after.count("Not met"),
+                }
+            )
+    return pd.DataFrame(rows, columns=["Action (audit item)", "Closed", "Audits since", "Not met since"])
+
+
+def stale_actions(report: HomeReport) -> pd.DataFrame:
+    """Open actions on an item met at every audit since the action was raised: listed for review."""
+    summary = report.summary
+    labels = {t["id"]: t for t in summary["themes"]}
+    rows = []
+    for item in summary["actions"]["items"]:
+        if not item["is_open"] or not item.get("raised_on"):
+            continue
+        after = _results_after(report, item["item_id"], item["raised_on"])
+        if not after or any(r != "Met" for r in after):
+            continue
+        theme = labels.get(item.get("theme_id"), {})
+        caps = item["is_overdue"] and item.get("priority") == "high" and theme.get("rating_capped")
+        rows.append(
+            {
+                "Action (audit item)": _action_words(item),
+                "Raised": item["raised_on"],
+                "Met since": f"{len(after)} of {len(after)} audits",
+                "Effect on the rating": (
+                    f"Caps {theme.get('label')} at Requires improvement (overdue, high priority)" if caps else "None"
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Action (audit item)", "Raised", "Met since", "Effect on the rating"])
+
+
+def stale_note(stale: pd.DataFrame) -> Markdown:
+    if stale.empty:
+        return md("No open action sits on an item that has been met at every audit since it was raised.")
+    capping = int(stale["Effect on the rating"].ne("None").sum())
+    cap = ""
+    if capping:
+        which = "it caps" if capping == 1 else "they cap"
+        cap = (
+            f" {capping} of them overdue and high priority, so {which} a rating at Requires improvement although "
+            "the item is now met: close the action if the fix has held, or record why it stays open."
+        )
+    return md(
+        "{n} open action(s) sit on an item met at every audit since they were raised: review whether each can "
+        "be closed.{cap}",
+        n=len(stale),
+        cap=cap,
+    )
+
+
+def repeat_findings_table(summary: dict) -> pd.DataFrame:
+    repeats = pd.DataFrame(summary["repeat_findings"])
+    columns = {"item": "Audit item", "consecutive_not_met": "Audits running not met", "last_not_met_on": "Last"}
+    if repeats.empty:
+        return pd.DataFrame(columns=list(columns.values()))
+    return repeats[list(columns)].rename(columns=columns)
+
+
+def you_said_we_did(summary: dict) -> pd.DataFrame:
+    """Per theme: what people said (distinct comments) next to the actions raised this quarter or still open."""
+    start = summary["period_start"]
+    rows = []
+    for theme in summary["themes"]:
+        said = [c for c in summary["comments"] if theme["id"] in c["theme_ids"]]
+        actions = [
+            a
+            for a in summary["actions"]["items"]
+            if a.get("theme_id") == theme["id"] and (a["is_open"] or (a.get("raised_on") or "") >= start)
+        ]
+        if not said and not actions:
+            continue
+        distinct = _distinct(said)
+        example = f"“{distinct[0][0]}”" if distinct else ""
+        distinct_actions = list(dict.fromkeys(a["action"] for a in actions))
+        listed, more = "; ".join(distinct_actions[:3]), len(distinct_actions) - 3
+        rows.append(
+            {
+                text_label(summary): theme["label"],
+                "You said": f"{len(said)} comments; e.g. {example}" if said else "no comments",
+                "We did": (listed + (f"; and {more} more in the action plan" if more > 0 else "")) or "no action",
+            }
+        )
+    return pd.DataFrame(rows, columns=[text_label(summary), "You said", "We did"])
+
+
+# --- appendix ------------------------------------------------------------------------------------------------
 
 
 def suppressed_figures(summary: dict) -> pd.DataFrame:
@@ -178,7 +794,7 @@ def suppressed_figures(summary: dict) -> pd.DataFrame:
                     else "fewer respondents than the minimum"
                 )
                 rows.append((theme["label"], group["respondent_group"], reason))
-    return pd.DataFrame(rows, columns=["Theme", "Group", "Reason"])
+    return pd.DataFrame(rows, columns=[text_label(summary), "Group", "Reason"])
 
 
 def data_quality(report: HomeReport) -> pd.DataFrame:
@@ -193,200 +809,27 @@ def data_quality(report: HomeReport) -> pd.DataFrame:
 def provenance(report: HomeReport) -> pd.DataFrame:
     rows = [("wellled version", __version__), *[(k, str(v)) for k, v in report.parameters.items()]]
     rows += [
-        (f"input {item['name'] if 'name' in item else item.get('file')}", item["sha256"])
+        (f"input {item['name'] if 'name' in item else item.get('file')}", item["sha256"][:16] + "…")
         for item in report.summary["inputs"]
     ]
     return pd.DataFrame(rows, columns=["Item", "Value"])
 
 
-def _nest(markdown: str, top: int) -> str:
-    r"""Move headings so the highest one is at level ``top``, keeping their relative depth.
-
-    >>> _nest("## A\n#### B", 3)
-    '### A\n##### B'
-    """
-    levels = [len(m) for m in re.findall(r"^(#+)\s", markdown, flags=re.MULTILINE)]
-    shift = top - min(levels) if levels else 0
-    return re.sub(r"^(#+)(?=\s)", lambda m: "#" * min(len(m.group(1)) + shift, 6), markdown, flags=re.MULTILINE)
-
-
-def methodology_markdown(top: int = 3) -> str:
-    """docs/methodology.md without its title, its headings nested under the report's appendix (trusted text)."""
-    text = METHODOLOGY_FILE.read_text(encoding="utf-8")
-    body = re.sub(r"\A#\s[^\n]*\n", "", text.lstrip())
-    return _nest(body, top)
-
-
-def data_dictionary_markdown(top: int = 3) -> str:
-    return _nest(contract.data_dictionary_markdown(), top)
-
-
-def themes_table(summary: dict) -> pd.DataFrame:
-    """One row per theme: rating, score, the survey and audit figures behind it, and the two comparisons."""
-    rows = []
-    for t in summary["themes"]:
-        survey, audit = t["survey"], t["audit"]
-        rows.append(
-            {
-                "Theme": t["label"],
-                "Rating": t["rating"] + (" (capped)" if t.get("rating_capped") else ""),
-                "Score": None if t["score"] is None else f"{t['score']:.1f}",
-                "Survey": "suppressed" if survey["suppressed"] else _pct(survey["positive_pct"]),
-                "Audit": _pct(audit["compliance_pct"]),
-                "Quarter": arrow(t.get("change")) or "–",
-                "Homes": funnel_word(t.get("benchmark", {}).get("funnel")),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _survey_sentence(theme: dict) -> Markdown:
-    survey = theme["survey"]
-    if survey["suppressed"] or survey["positive_pct"] is None:
-        return md("Survey: too few questionnaires this quarter to report (fewer than the minimum).")
-    low, high = survey["ci95"]
-    change = theme.get("change") or {}
-    phrase = charts.change_phrase(change, f"in {change.get('previous_period')}")
-    trend = f"That is {phrase}." if phrase else "There is no figure for last quarter to compare with."
-    return md(
-        "Survey: **{pct}** of {valid} answers from {n} questionnaires were positive (95% interval {low} to "
-        "{high}). {trend}",
-        pct=_pct(survey["positive_pct"]),
-        valid=survey["valid"],
-        n=survey["respondents"],
-        low=_pct(low),
-        high=_pct(high),
-        trend=trend,
-    )
-
-
-def _audit_sentence(theme: dict) -> Markdown:
-    audit = theme["audit"]
-    if not audit["items"]:
-        return md("Audit: no items audited for this theme this quarter.")
-    return md(
-        "Audit: **{pct}** compliance over {n} items ({met} met, {partial} partially met, {not_met} not met).",
-        pct=_pct(audit["compliance_pct"]),
-        n=audit["met"] + audit["partially_met"] + audit["not_met"],
-        met=audit["met"],
-        partial=audit["partially_met"],
-        not_met=audit["not_met"],
-    )
-
-
-def theme_section(report: HomeReport, theme: dict, comments_shown: int = 6) -> Iterator[Markdown]:
-    """The blocks of one theme's section: heading, figures, charts, comments."""
-    summary = report.summary
-    home_id = summary["home_id"]
-    yield md("## {label}", label=theme["label"])
-    yield md("*{question}*", question=theme["text"])
-    yield md(
-        "**Indicative rating: {rating}**{capped} (score {score}).",
-        rating=theme["rating"],
-        capped=" (capped at Requires improvement: an overdue high-priority action)"
-        if theme.get("rating_capped")
-        else "",
-        score="–" if theme["score"] is None else f"{theme['score']:.1f}",
-    )
-    yield _survey_sentence(theme)
-    yield _audit_sentence(theme)
-    for chart in (charts.groups_chart(theme, home_id), charts.trend_chart(theme, home_id)):
-        if chart:
-            yield charts.place(chart)
-    limits, homes = funnel_data(report, theme["id"])
-    funnel = charts.funnel_chart(
-        limits, homes, home_id, theme["id"], theme["label"], theme.get("benchmark", {}).get("funnel")
-    )
-    if funnel:
-        yield charts.place(funnel)
-    said = [c for c in summary["comments"] if theme["id"] in c["theme_ids"]]
-    yield from _comment_blocks(said, "on this theme", comments_shown)
-
-
-def _comment_blocks(said: list[dict], about: str, shown: int) -> Iterator[Markdown]:
-    if not said:
-        return
-    yield md("**What people said** ({n} comment(s) {about}; personal details removed)", n=len(said), about=about)
-    lines = [md("- “{text}” ({group})", text=c["text"], group=c["respondent_group"]).data for c in said[:shown]]
-    more = [md("- and {n} more.", n=len(said) - shown).data] if len(said) > shown else []
-    yield Markdown("\n".join(lines + more))
-
-
-def other_comments(summary: dict, comments_shown: int = 10) -> Iterator[Markdown]:
-    """Comments that speak to no theme of the framework, so none is lost."""
-    said = [c for c in summary["comments"] if not c["theme_ids"]]
-    if said:
-        yield md("## Other comments")
-        yield from _comment_blocks(said, "that match no theme", comments_shown)
-
-
-def response_rates_table(summary: dict) -> pd.DataFrame:
-    rows = []
-    for group, rate in summary["response_rates"].items():
-        rows.append(
-            {
-                "Group": group.capitalize(),
-                "Questionnaires": "suppressed" if rate.get("suppressed") else rate["responses"],
-                "Eligible": rate["eligible"] if rate["eligible"] is not None else "–",
-                "Response rate": _pct(rate["rate_pct"]) if not rate.get("suppressed") else "suppressed",
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def action_section(summary: dict) -> Iterator[Markdown]:
-    """Counts, overdue high-priority actions, every open action, and repeat findings."""
-    actions = summary["actions"]
-    yield md(
-        "At the end of {period}: **{open}** actions open, **{overdue}** overdue (**{high}** of them high "
-        "priority); {on_time} of the {due} actions due this quarter were closed on time.",
-        period=actions["as_at"],
-        open=actions["open"],
-        overdue=actions["overdue"],
-        high=actions["overdue_high_priority"],
-        on_time=_pct(actions["closed_on_time_pct"]),
-        due=actions["due_in_period"],
-    )
-    items = pd.DataFrame(actions["items"])
-    columns = {
-        "item": "Audit item",
-        "action": "Action",
-        "action_owner": "Owner",
-        "priority": "Priority",
-        "due_on": "Due",
-    }
-    if not items.empty:
-        urgent = items[items["is_overdue"] & items["priority"].eq("high")]
-        yield md("## Overdue high-priority actions")
-        yield (
-            table(urgent[list(columns)].rename(columns=columns), caption="Overdue high-priority actions")
-            if len(urgent)
-            else md("None.")
-        )
-        still_open = items[items["is_open"]]
-        yield md("## All open actions")
-        yield (
-            table(
-                still_open[[*columns, "is_overdue"]].rename(columns={**columns, "is_overdue": "Overdue"}),
-                caption="Open actions, most urgent first",
-                formats={"Overdue": lambda v: "yes" if v else "no"},
-            )
-            if len(still_open)
-            else md("None.")
-        )
-    yield md("## Repeat findings")
-    repeats = pd.DataFrame(summary["repeat_findings"])
-    yield (
-        table(
-            repeats[["item", "consecutive_not_met", "last_not_met_on"]].rename(
-                columns={
-                    "item": "Audit item",
-                    "consecutive_not_met": "Audits in a row not met",
-                    "last_not_met_on": "Last",
-                }
-            ),
-            caption="Items not met in this audit and the one before",
-        )
-        if len(repeats)
-        else md("No item failed both this audit and the one before.")
+def method_markdown(summary: dict) -> Markdown:
+    """What a committee needs to read the figures; the full method is in the methodology (trusted text)."""
+    params = summary.get("parameters") or {}
+    n = params.get("min_respondents", 5)
+    return Markdown(
+        f"- **Survey**: percent of valid answers that are positive (top two boxes; *Don't know* left out), with a "
+        f"95 % Wilson interval. Figures from fewer than {n} questionnaires are hidden, and a second group where "
+        "the hidden one could be worked out by subtraction.\n"
+        "- **Audit**: compliance is met plus half of partially met, over the items audited (N/A left out).\n"
+        "- **Score and rating**: the average of the survey and audit figures (0-100), banded into an indicative "
+        "rating (90 Outstanding, 75 Good, 60 Requires improvement); an open, overdue, high-priority action caps "
+        "a theme at Requires improvement.\n"
+        "- **Over time**: the change on last quarter is tested with a two-proportion z-test (p < 0.05).\n"
+        "- **Against other homes**: a funnel plot of every home's percent positive against its number of "
+        "answers; outside the 99.8 % limits is unlikely to be chance.\n"
+        "\nThe full method, with its sources, is in the methodology (`docs/methodology.md`, shipped with "
+        "wellled); what each data column means is in the data dictionary (`docs/data-contract.md`)."
     )

@@ -15,28 +15,45 @@ import re
 import string
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-__all__ = ["md", "pct", "table", "text"]
+__all__ = ["Styled", "md", "pct", "table", "text"]
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
 _LONG_WORD = re.compile(r"\S{31,}")  # in a table cell, may break every 20 characters, or it overflows the page
 MISSING = "–"
+_STYLED = re.compile(r"^\[(.*)\]\{\.[a-z-]+\}$")
 
 
 def pct(value: float | None) -> str:
-    """A percentage as a report shows it: whole points, or a dash when missing.
+    """A percentage as the summary holds it (one decimal place, never rounded twice), or a dash when missing.
 
-    >>> pct(56.5), pct(None)
-    ('56%', '–')
+    >>> pct(56.5), pct(80.0), pct(None)
+    ('56.5%', '80.0%', '–')
     """
-    return MISSING if value is None else f"{value:.0f}%"
+    return MISSING if value is None else f"{value:.1f}%"
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A table cell shown with a style class (a status colour) beside its words; the words carry the meaning.
+
+    >>> print(table(pd.DataFrame({"s": [Styled("Overdue <1>", "status-overdue")]})).data.splitlines()[-1])
+    | [Overdue \\<1\\>]{.status-overdue} |
+    """
+
+    words: str
+    style: str
+
+    def __str__(self) -> str:
+        return self.words
 
 
 def _is_missing(value: Any) -> bool:
@@ -83,6 +100,8 @@ def md(template: str, /, *args: Any, **values: Any) -> Markdown:
 def _cell(value: Any, formatter: Callable[[Any], str] | str | None) -> str:
     if _is_missing(value):
         return MISSING
+    if isinstance(value, Styled) and re.fullmatch(r"[a-z][a-z-]*", value.style):
+        return f"[{text(value.words)}]{{.{value.style}}}"
     if callable(formatter):
         shown = formatter(value)
     elif formatter is not None:
@@ -115,7 +134,7 @@ def _widths(columns: list[list[str]], max_width: int) -> list[int]:
     Each column wants its longest cell (up to ``max_width``) and needs at least its longest word, since a date or
     a priority cannot wrap. When the wants exceed a line, only the columns that can wrap give way.
     """
-    plain = [[cell.replace("\\", "") for cell in column] for column in columns]
+    plain = [[_STYLED.sub(r"\1", cell).replace("\\", "") for cell in column] for column in columns]
     need = [max(3, min(25, max((len(w) for c in column for w in c.split()), default=0))) + 2 for column in plain]
     want = [
         max(n, min(max_width, max((len(c) for c in column), default=0)) + 2)

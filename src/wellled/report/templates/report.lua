@@ -9,7 +9,11 @@ wellled report filter: turns an executed Quarto-style notebook, read by pandoc w
 - picks one representation per output: an image, else Markdown (read as document content), else HTML
   (read into pandoc's model, so a DataFrame becomes a real table and scripts are dropped), else plain text;
 - `#| label: fig-..` / `#| fig-cap:` / `#| fig-alt:` make figures, `#| label: tbl-..` / `#| tbl-cap:` caption
-  a table; `@fig-..`, `@tbl-..` and `@sec-..` become cross-references.
+  a table; `@fig-..`, `@tbl-..` and `@sec-..` become cross-references;
+- a cell labelled `report-title` gives the document its title (first paragraph) and subtitle (second), so the
+  HTML <title>, the PDF's metadata and running header name the home and quarter;
+- HTML: each table scrolls in its own focusable box; typst: figures carry their `alt` text, short captioned
+  tables are kept whole with their caption, `.status-*` spans get their colour beside their words.
 ]]
 
 local stringify = pandoc.utils.stringify
@@ -249,6 +253,8 @@ local function code_cell(cell, options, code)
   local label = plain(options.label)
   local is_figure = type(label) == "string" and label:match("^fig%-")
   if type(label) == "string" and not labelled and not is_figure and #blocks > 0 then
+    -- typst: a wrapping block would keep a heading before it from breaking with the content it introduces
+    if TYPST then return blocks end
     return pandoc.Blocks({ pandoc.Div(blocks, { id = label }) })
   end
   return blocks
@@ -297,7 +303,18 @@ local function cells(doc)
         if source and source.t == "CodeBlock" then options, code = cell_options(source.text) end
         if tags["hide-input"] then options.echo = options.echo or false end
         if tags["hide-output"] then options.output = false end
-        out:extend(code_cell(cell, with_defaults(options), code))
+        local blocks = code_cell(cell, with_defaults(options), code)
+        if plain(options.label) == "report-title" then
+          local paras = {}
+          pandoc.Blocks(blocks):walk({
+            Para = function(para) paras[#paras + 1] = para.content end,
+            Plain = function(para) paras[#paras + 1] = para.content end,
+          })
+          if paras[1] then doc.meta.title = pandoc.MetaInlines(paras[1]); doc.meta.pagetitle = nil end
+          if paras[2] then doc.meta.subtitle = pandoc.MetaInlines(paras[2]) end
+        else
+          out:extend(blocks)
+        end
       end
     end
   end
@@ -353,8 +370,100 @@ local function headerless(tbl)
   return { pandoc.RawBlock("typst", HEADERLESS), tbl, pandoc.RawBlock("typst", "]") }
 end
 
+-- A typst string literal.
+local function typst_string(text)
+  return '"' .. text:gsub("\\", "\\\\"):gsub('"', '\\"'):gsub("\n", " ") .. '"'
+end
+
+local function typst_of(inlines)
+  local written = pandoc.write(pandoc.Pandoc({ pandoc.Plain(inlines) }), "typst")
+  return (written:gsub("%s+$", ""))
+end
+
+local figure_count = 0
+
+-- typst: a figure of one image, written with the image's alternative text (pandoc's writer drops it).
+local function typst_figure(fig)
+  if not TYPST or #fig.content ~= 1 then return nil end
+  local image = image_of(fig.content[1])
+  if not image then return nil end
+  local alt = image.attributes.alt or stringify(image.caption)
+  local width = image.attributes.width or "100%"
+  if not width:match("^[%d.]+%%$") and not width:match("^[%d.]+(pt|mm|cm|in|em)$") then width = "100%" end
+  local caption = fig.caption.long and #fig.caption.long > 0 and pandoc.utils.blocks_to_inlines(fig.caption.long)
+  -- pandoc's --extract-media only sees Image elements: copy the file into the typst root ourselves
+  local ok, _, contents = pcall(pandoc.mediabag.fetch, image.src)
+  if not ok or not contents then return nil end
+  figure_count = figure_count + 1
+  local extension = image.src:match("%.(%w+)$") or "svg"
+  local name = "figure-" .. figure_count .. "." .. extension
+  local file = io.open(name, "wb")
+  if not file then return nil end
+  file:write(contents)
+  file:close()
+  local parts = { "#figure(image(" .. typst_string(name) .. ", width: " .. width .. ", alt: "
+    .. typst_string(alt) .. ")" }
+  if caption then parts[#parts + 1] = ", caption: [" .. typst_of(caption) .. "]" end
+  parts[#parts + 1] = ")"
+  if fig.identifier:match("^[%w_.:-]+$") then parts[#parts + 1] = " <" .. fig.identifier .. ">" end
+  return pandoc.RawBlock("typst", table.concat(parts))
+end
+
+local KEEP_WHOLE_ROWS = 6  -- a captioned table this short is never split across pages
+local STATUS_COLOURS = {
+  ["status-overdue"] = "rgb(\"#b3261e\")", ["status-soon"] = "rgb(\"#8a5a00\")",
+  ["status-ok"] = "rgb(\"#1e6b3a\")", ["status-none"] = "rgb(\"#5b6472\")",
+}
+
+local function rows_of(tbl)
+  local n = 0
+  for _, body in ipairs(tbl.bodies) do n = n + #body.body end
+  return n
+end
+
+local function place_table(tbl)
+  if HTML then
+    local label = stringify(tbl.caption.long or {})
+    local attrs = { tabindex = "0", role = "region", ["aria-label"] = label ~= "" and label or "Table" }
+    return pandoc.Div({ tbl }, pandoc.Attr("", { "table-scroll" }, attrs))
+  end
+  if TYPST and #stringify(tbl.caption.long or {}) > 0 and rows_of(tbl) <= KEEP_WHOLE_ROWS then
+    return { pandoc.RawBlock("typst", "#block(breakable: false)["), tbl, pandoc.RawBlock("typst", "]") }
+  end
+end
+
+local function status_span(span)
+  if not TYPST then return nil end
+  for _, class in ipairs(span.classes) do
+    if STATUS_COLOURS[class] then
+      return { pandoc.RawInline("typst", "#text(fill: " .. STATUS_COLOURS[class] .. ", weight: \"bold\")["),
+        span, pandoc.RawInline("typst", "]") }
+    end
+  end
+end
+
+-- Two figures side by side (a `.chart-pair` div): a two-column grid in typst; CSS lays them out in HTML.
+local function chart_pair(div)
+  if not TYPST or not div.classes:includes("chart-pair") then return nil end
+  local cells = {}
+  for _, block in ipairs(div.content) do
+    if block.t == "RawBlock" and block.format == "typst" then cells[#cells + 1] = "[" .. block.text .. "]" end
+  end
+  if #cells == 0 then return nil end
+  while #cells < 2 do cells[#cells + 1] = "[]" end
+  return pandoc.RawBlock("typst", "#grid(columns: (1fr, 1fr), column-gutter: 1.2em, align: top,\n"
+    .. table.concat(cells, ",\n") .. ")")
+end
+
+-- A raw typst page break written by the notebook stays out of HTML.
+local function page_break(raw)
+  if raw.format == "typst" and not TYPST then return {} end
+end
+
 return {
   { Pandoc = cells },
   { Pandoc = crossrefs },
   { Table = headerless },
+  { Figure = typst_figure, Span = status_span, RawBlock = page_break },
+  { Table = place_table, Div = chart_pair },
 }
