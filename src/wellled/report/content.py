@@ -572,10 +572,10 @@ def response_rates_table(summary: dict) -> pd.DataFrame:
 # --- the action plan ---------------------------------------------------------------------------------------
 
 STATUS = {
-    "overdue": Styled("● Overdue", "status-overdue"),
-    "due-soon": Styled("◐ Due soon", "status-soon"),
-    "on-track": Styled("○ On track", "status-ok"),
-    "no-date": Styled("– No due date", "status-none"),
+    "overdue": Styled("●\u00a0Overdue", "status-overdue"),  # no-break spaces: a status never wraps
+    "due-soon": Styled("◐\u00a0Due\u00a0soon", "status-soon"),
+    "on-track": Styled("○\u00a0On\u00a0track", "status-ok"),
+    "no-date": Styled("–\u00a0No\u00a0due\u00a0date", "status-none"),
 }
 
 
