@@ -201,7 +201,7 @@ def test_closed_but_failed_again_and_stale_actions_are_found_from_the_audits():
     assert stale["Effect on the rating"].iloc[0].startswith("Caps Governance at Requires improvement")
     assert "caps a rating at Requires improvement" in _plain(content.stale_note(stale).data)
     status = content.open_actions(report.summary)["Status"].iloc[0]
-    assert str(status) == "● Overdue" and status.style == "status-overdue"
+    assert str(status) == "●\u00a0Overdue" and status.style == "status-overdue"
 
 
 def test_wording_comes_from_the_framework():

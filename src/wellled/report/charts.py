@@ -237,7 +237,7 @@ def groups_chart(theme: dict, home_id: str) -> Chart | None:
             "respondents": survey["respondents"],
         },
     ]
-    fig, ax = _figure(0.28 * len(rows) + 0.65)
+    fig, ax = _figure(0.25 * len(rows) + 0.6)
     for y, row in enumerate(reversed(rows)):
         low, high = row["ci95"]
         colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
@@ -284,7 +284,7 @@ def trend_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart 
     if sum(p is not None for p in survey) + sum(a is not None for a in audit) < 2:
         return None
     narrow = width_in < WIDTH_IN
-    fig, ax = _figure(2.3, 0.5, width_in, top_in=0.35)
+    fig, ax = _figure(1.95, 0.5, width_in, top_in=0.35)
     _rating_bands(ax, vertical=True)
     xs = list(range(len(trend)))
     nan = float("nan")
@@ -339,7 +339,7 @@ def funnel_chart(
         return None
     limits = limits[limits["valid"] >= max(5.0, float(homes["valid"].min()) / 2)]
     narrow = width_in < WIDTH_IN
-    fig, ax = _figure(2.3, 0.65, width_in, top_in=0.55 if narrow else 0.35)
+    fig, ax = _figure(1.95, 0.65, width_in, top_in=0.55 if narrow else 0.35)
     ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")
     ax.plot(limits["valid"], limits["lower998_pct"], color=GREY, lw=1, ls="--")
     ax.plot(limits["valid"], limits["upper95_pct"], color=GREY, lw=1, ls=":", label="95% limits")

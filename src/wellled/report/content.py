@@ -502,6 +502,15 @@ def other_comments(summary: dict, shown: int = 4) -> Markdown | None:
     return _comment_list(said, "that match no theme", shown)
 
 
+def _count(n: int, noun: str) -> str:
+    """'1 comment', '3 comments'.
+
+    >>> _count(1, "comment"), _count(3, "comment")
+    ('1 comment', '3 comments')
+    """
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _distinct(said: list[dict]) -> list[tuple[str, str, int]]:
     """(text, groups, count) for each distinct comment text, most repeated first, then in order."""
     counts: Counter[str] = Counter(c["text"] for c in said)
@@ -520,8 +529,8 @@ def _comment_list(said: list[dict], about: str, shown: int) -> Markdown | None:
     distinct = _distinct(said)
     lines = [
         md(
-            "**What people said**: {n} comments {about} ({d} different; personal details removed).",
-            n=len(said),
+            "**What people said**: {n} {about} ({d} different; personal details removed).",
+            n=_count(len(said), "comment"),
             about=about,
             d=len(distinct),
         ).data,
@@ -572,10 +581,10 @@ def response_rates_table(summary: dict) -> pd.DataFrame:
 # --- the action plan ---------------------------------------------------------------------------------------
 
 STATUS = {
-    "overdue": Styled("● Overdue", "status-overdue"),
-    "due-soon": Styled("◐ Due soon", "status-soon"),
-    "on-track": Styled("○ On track", "status-ok"),
-    "no-date": Styled("– No due date", "status-none"),
+    "overdue": Styled("●\u00a0Overdue", "status-overdue"),  # no-break spaces: a status never wraps
+    "due-soon": Styled("◐\u00a0Due\u00a0soon", "status-soon"),
+    "on-track": Styled("○\u00a0On\u00a0track", "status-ok"),
+    "no-date": Styled("–\u00a0No\u00a0due\u00a0date", "status-none"),
 }
 
 
@@ -769,7 +778,7 @@ def you_said_we_did(summary: dict) -> pd.DataFrame:
         rows.append(
             {
                 text_label(summary): theme["label"],
-                "You said": f"{len(said)} comments; e.g. {example}" if said else "no comments",
+                "You said": f"{_count(len(said), 'comment')}; e.g. {example}" if said else "no comments",
                 "We did": (listed + (f"; and {more} more in the action plan" if more > 0 else "")) or "no action",
             }
         )

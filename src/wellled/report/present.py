@@ -101,7 +101,8 @@ def _cell(value: Any, formatter: Callable[[Any], str] | str | None) -> str:
     if _is_missing(value):
         return MISSING
     if isinstance(value, Styled) and re.fullmatch(r"[a-z][a-z-]*", value.style):
-        return f"[{text(value.words)}]{{.{value.style}}}"
+        words = "\u00a0".join(text(part) for part in value.words.split("\u00a0"))  # no-break spaces kept
+        return f"[{words}]{{.{value.style}}}"
     if callable(formatter):
         shown = formatter(value)
     elif formatter is not None:

@@ -409,7 +409,7 @@ local function typst_figure(fig)
   return pandoc.RawBlock("typst", table.concat(parts))
 end
 
-local KEEP_WHOLE_ROWS = 6  -- a captioned table this short is never split across pages
+local KEEP_WHOLE_ROWS = 4  -- a captioned table this short is never split across pages
 local STATUS_COLOURS = {
   ["status-overdue"] = "rgb(\"#b3261e\")", ["status-soon"] = "rgb(\"#8a5a00\")",
   ["status-ok"] = "rgb(\"#1e6b3a\")", ["status-none"] = "rgb(\"#5b6472\")",
