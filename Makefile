@@ -60,7 +60,7 @@ reports: setup ## Report on every home, each at its latest quarter (or PERIOD=)
 test: setup ## Run the whole test suite (real notebook, real GX suites, real PDF and browser)
 	$(BIN)/pytest -q
 
-test-fast: setup ## Run the tests not marked slow (no notebook runs, renders, browser or make)
+test-fast: setup ## Run the tests not marked slow (no notebook, render, browser, make or check-rule runs)
 	$(BIN)/pytest -q -m "not slow"
 
 lint: setup ## Check the code: ruff lint, ruff format, mypy
