@@ -77,5 +77,5 @@ docs: setup ## Regenerate the data dictionary and the clean-data tables in docs/
 	$(WELLLED) contract --write docs/clean-data.md
 
 clean: ## Remove the virtual environment, generated data and reports
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find $(DATA)/clean $(DATA)/raw $(REPORTS) -mindepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/null || true
