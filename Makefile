@@ -69,7 +69,7 @@ test-deps: ## Install axe-core (pinned in tests/a11y/package-lock.json) for the 
 test: setup ## Run the whole test suite (real notebook, real GX suites, real PDF and browser)
 	$(BIN)/pytest -q
 
-test-fast: setup ## Run the tests not marked slow (no notebook runs, renders, browser or make)
+test-fast: setup ## Run the tests not marked slow (no notebook, render, browser, make or check-rule runs)
 	$(BIN)/pytest -q -m "not slow"
 
 lint: setup ## Check the code: ruff lint, ruff format, mypy
@@ -86,5 +86,5 @@ docs: setup ## Regenerate the data dictionary and the clean-data tables in docs/
 	$(WELLLED) contract --write docs/clean-data.md
 
 clean: ## Remove the virtual environment, generated data and reports
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find "$$DATA/clean" "$$DATA/raw" "$$REPORTS" -mindepth 1 ! -name .gitkeep -exec rm -rf {} + 2>/dev/null || true

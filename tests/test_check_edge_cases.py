@@ -7,6 +7,8 @@ import pytest
 from tests.check_helpers import GOOD_ROWS, HOMES, QUESTIONS, SURVEY_HEADER, survey, write_raw
 from wellled import cli
 
+pytestmark = pytest.mark.slow  # each test runs the whole `wellled check` command through the real GX suites
+
 RULE_ANSWER = "surveys.answer_in_scale"
 
 

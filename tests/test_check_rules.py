@@ -18,6 +18,8 @@ from tests.check_helpers import (
 )
 from wellled import cli
 
+pytestmark = pytest.mark.slow  # each test runs the whole `wellled check` command through the real GX suites
+
 
 def test_clean_files_pass_and_reconcile(check):
     run = check()
