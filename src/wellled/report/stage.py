@@ -81,7 +81,7 @@ def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> 
         "framework": chosen.framework,
         "data_dir": str(paths.data.resolve()),
         "min_respondents": options.min_respondents,
-        "allow_small_numbers": options.allow_small_numbers,
+        **({"allow_small_numbers": True} if options.allow_small_numbers else {}),
     }
 
     def ensure_summary(staging: Path) -> None:
