@@ -92,6 +92,7 @@ def _report_options(args: argparse.Namespace):
         min_respondents=args.min_respondents,
         allow_small_numbers=_small_numbers(args),
         check_if_changed=args.check_if_changed,
+        time_limit=args.time_limit,
         **notebook,
     )
 
@@ -166,6 +167,13 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
         "--check-if-changed",
         action="store_true",
         help="run `wellled check` first if DATA/raw changed since the last check",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop a report whose notebook cell runs longer than this (default 600)",
     )
     parser.add_argument("--notebook", help=argparse.SUPPRESS)
 
