@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from wellled.errors import UsageError, WellledError
+from wellled.errors import UsageError, WellledError, printable, shorten
 from wellled.paths import Paths
 
 Handler = Callable[[argparse.Namespace], None]
@@ -91,22 +92,29 @@ def _report_options(args: argparse.Namespace):
         min_respondents=args.min_respondents,
         allow_small_numbers=_small_numbers(args),
         check_if_changed=args.check_if_changed,
+        time_limit=args.time_limit,
         **notebook,
     )
 
 
 def _validate_scope(args: argparse.Namespace) -> None:
-    """Reject a malformed home, period or framework before anything runs or is written."""
-    from wellled.analysis.scope import resolve_framework
+    """Reject a malformed home, period or framework before anything runs or is written, saying what is known."""
+    from wellled.analysis import scope
     from wellled.paths import require_slug
     from wellled.periods import parse_period
 
-    if getattr(args, "home", None) is not None:
-        require_slug(args.home)
-    if args.period is not None:
-        parse_period(args.period)
-    if args.framework is not None:
-        resolve_framework(args.framework)
+    try:
+        if hasattr(args, "home"):
+            require_slug(args.home)
+        if args.period is not None:
+            parse_period(args.period)
+        scope.resolve_framework(args.framework)
+    except UsageError:
+        if hasattr(args, "home") and _paths(args).manifest.is_file():
+            from wellled.report.stage import clean_data
+
+            scope.resolve(clean_data(_paths(args)), args.home, args.period, args.framework)  # lists what is known
+        raise
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -164,6 +172,13 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
         "--check-if-changed",
         action="store_true",
         help="run `wellled check` first if DATA/raw changed since the last check",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop a report whose notebook cell runs longer than this (default 600)",
     )
     parser.add_argument("--notebook", help=argparse.SUPPRESS)
 
@@ -249,10 +264,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler(args)
         return 0
     except WellledError as error:
-        print(f"wellled: {error}", file=sys.stderr)
+        _say(str(error))
         return error.exit_code
     except KeyboardInterrupt:
-        print("wellled: interrupted", file=sys.stderr)
+        _say("interrupted")
+        return 1
+    except MemoryError:
+        _say("out of memory: a raw file may be too large for this machine (see docs/data-contract.md for limits)")
+        return 1
+    except RecursionError:
+        _say("input nested too deeply to be read")
+        return 1
+    except OSError as error:
+        if os.environ.get("WELLLED_DEBUG"):
+            raise
+        _say(os_error_message(error))
         return 1
     except Exception as error:
         if os.environ.get("WELLLED_DEBUG"):
@@ -261,12 +287,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         while where and where.tb_next:
             where = where.tb_next
         origin = f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else ""
-        print(
-            f"wellled: internal error{origin}: {type(error).__name__}: {error} "
-            "(please report it; WELLLED_DEBUG=1 shows the traceback)",
-            file=sys.stderr,
+        _say(
+            f"internal error{origin}: {type(error).__name__}: {shorten(error, 500)} "
+            "(please report it; WELLLED_DEBUG=1 shows the traceback)"
         )
         return 1
+
+
+def _say(message: str) -> None:
+    """One line on stderr, with control and bidirectional characters shown as escapes."""
+    print(f"wellled: {printable(message)}", file=sys.stderr)
+
+
+_OS_CAUSES = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.ELOOP: "symbolic link loop (too many levels of links)",
+    errno.ENOENT: "no such file or folder",
+    errno.ENOTDIR: "not a folder",
+    errno.EISDIR: "a folder where a file was expected",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.EMFILE: "too many open files",
+}
+
+
+def os_error_message(error: OSError) -> str:
+    """A one-line cause naming the path, e.g. ``permission denied: reports/logs/check.log``."""
+    cause = _OS_CAUSES.get(error.errno or 0) or (error.strerror or type(error).__name__).lower()
+    paths = [str(p) for p in (error.filename, error.filename2) if p is not None]
+    where = f": {' -> '.join(shorten(p, 300) for p in paths)}" if paths else ""
+    return f"{cause}{where}"
 
 
 if __name__ == "__main__":

@@ -2,6 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
+MESSAGE_LIMIT = 1000
+# C0 and C1 controls and the bidirectional marks, embeddings, overrides and isolates (U+202E reverses text)
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shorten(value: object, limit: int = 120) -> str:
+    """``value`` as text of at most about ``limit`` characters, saying how much was cut.
+
+    >>> shorten("x" * 500, 10)
+    'xxxxxxxxxx... (490 more characters)'
+    """
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control characters and bidirectional controls shown as escapes, on one line.
+
+    >>> print(printable("ok\x1b[32m accepted\u202e\n"))
+    ok\x1b[32m accepted\u202e\n
+    """
+    return UNPRINTABLE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
 
 class WellledError(Exception):
     """Base of every error wellled reports to a user. ``exit_code`` is what the CLI exits with."""
@@ -15,8 +40,9 @@ class WellledError(Exception):
         self.where = where
 
     def __str__(self) -> str:
-        location = ", ".join(part for part in (self.file, self.where) if part)
-        return f"{location}: {self.message}" if location else self.message
+        location = ", ".join(shorten(part, 300) for part in (self.file, self.where) if part)
+        message = shorten(self.message, MESSAGE_LIMIT)
+        return f"{location}: {message}" if location else message
 
 
 class UsageError(WellledError):

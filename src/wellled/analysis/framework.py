@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from wellled.errors import UsageError
+from wellled.errors import UsageError, shorten
 from wellled.paths import FRAMEWORKS_DIR
 
 DEFAULT_FRAMEWORK = "cqc-kloe-2017"
@@ -83,9 +83,13 @@ def load_framework(name_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
         path = FRAMEWORKS_DIR / f"{text}.toml"
     else:
         path = Path(text)
-        if not path.is_file():
+        try:
+            is_file = path.is_file()
+        except (OSError, ValueError):  # a name too long for a path, or holding a NUL
+            is_file = False
+        if not is_file:
             raise UsageError(
-                f"unknown framework {text!r}: give one of {', '.join(BUILTIN_FRAMEWORKS)} "
+                f"unknown framework {shorten(repr(text))}: give one of {', '.join(BUILTIN_FRAMEWORKS)} "
                 "or the path to a .toml or .json framework file"
             )
     data = path.read_bytes()
@@ -96,6 +100,8 @@ def load_framework(name_or_path: str | Path = DEFAULT_FRAMEWORK) -> Framework:
             raw = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise UsageError(f"framework file is not valid {_kind(path)}: {error}", file=str(path)) from None
+    except RecursionError:
+        raise UsageError(f"framework file is nested too deeply for {_kind(path)}", file=str(path)) from None
     try:
         framework = parse_framework(raw)
     except UsageError as error:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,14 +26,37 @@ from wellled.paths import Paths
 
 @contextlib.contextmanager
 def locked(paths: Paths, shared: bool = False) -> Iterator[None]:
-    """Hold the data folder's lock: exclusive for writers, shared for readers. Waits for the other run."""
+    """Hold the data folder's lock: exclusive for writers, shared for readers. Waits for the other run.
+
+    A writer first removes staging folders a killed run left behind (they hold care data).
+    """
     paths.data.mkdir(parents=True, exist_ok=True)
     with open(paths.lock_file, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
+            if not shared:
+                remove_leftovers(paths)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_leftovers(paths: Paths) -> list[Path]:
+    """Remove ``DATA/.clean-*`` folders of runs that were killed; call it under the exclusive lock."""
+    leftovers = [p for p in paths.data.glob(".clean-*") if p.is_dir() and not p.is_symlink()]
+    for folder in leftovers:
+        shutil.rmtree(folder, ignore_errors=True)
+    return leftovers
+
+
+def _probe_writable(folders: list[Path]) -> None:
+    """Raise the OSError a run would meet later if it cannot write a file in each folder (read-only, full)."""
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".wellled-probe-") as probe:
+            probe.write(b"x" * 4096)
+            probe.flush()
+            os.fsync(probe.fileno())
 
 
 def file_sha256(path: Path) -> str:
@@ -46,9 +70,9 @@ def file_sha256(path: Path) -> str:
 def write_clean(
     paths: Paths, tables: dict[str, pd.DataFrame], quarantine: pd.DataFrame, manifest: dict[str, Any]
 ) -> None:
-    """Write every clean table, the quarantine and the manifest, then swap them in as ``clean/``.
-
-    Call it while holding :func:`locked`.
+    """Write every clean table, the quarantine and the manifest, then swap them in as ``clean/``, but only
+    once the reports folder has been shown writable: a run that cannot write its data-quality page and log
+    leaves ``clean/`` as it was. Call it while holding :func:`locked`.
     """
     staging = paths.staging_dir(uuid.uuid4().hex[:12])
     try:
@@ -65,6 +89,8 @@ def write_clean(
         _csv_safe(quarantine).to_csv(quarantine_dir / "quarantine.csv", index=False)
         manifest = {**manifest, "outputs": outputs}
         (staging / paths.manifest.name).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        # The run still writes its data-quality page and log after this: if it cannot, clean/ must not change.
+        _probe_writable([paths.data_quality_dir, paths.logs_dir])
         _swap_in(staging, paths.clean)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

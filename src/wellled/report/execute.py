@@ -12,12 +12,15 @@ writes HTML and PDF beside it, and only then is every file moved into ``REPORTS/
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,13 +93,47 @@ def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cw
                 execution_timeout=timeout,
             )
     except PapermillExecutionError as error:
+        if error.ename in ("CellTimeoutError", "TimeoutError") or "timed out" in str(error.evalue):
+            raise RunError(_time_limit_message(notebook, timeout)) from None
         ours = {"UsageError": UsageError, "DataError": DataError}.get(error.ename)
         if ours is not None:  # the notebook judged the parameters or data as wellled does everywhere else
             raise ours(_first_line(error.evalue)) from None
         message = f"{error.ename}: {_first_line(error.evalue)}" if error.evalue else error.ename
         raise RunError(f"the notebook failed in cell {_failed_cell(notebook, error)}: {message}") from None
     except Exception as error:  # a kernel that died or never started, a timeout, an unreadable notebook
+        if type(error).__name__ in ("CellTimeoutError", "TimeoutError"):
+            raise RunError(_time_limit_message(notebook, timeout)) from None
         raise RunError(f"the notebook could not be run: {type(error).__name__}: {_first_line(error)}") from None
+
+
+def _time_limit_message(notebook: Path, timeout: float | None) -> str:
+    return (
+        f"the report notebook {notebook.name} was stopped after running {timeout:g} s, its time limit "
+        "(a stuck cell?); raise it with --time-limit SECONDS"
+    )
+
+
+@contextlib.contextmanager
+def _report_lock(output_dir: Path) -> Iterator[None]:
+    """One run at a time per report folder: a second run waits, saying so, and then publishes after it."""
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(output_dir.parent / f".{output_dir.name}.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"wellled: another run is writing {output_dir}; waiting for it to finish", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_leftovers(output_dir: Path) -> None:
+    """Remove ``.staging-*`` folders of killed runs (they hold care data); call it under the report lock."""
+    for folder in output_dir.glob(".staging-*"):
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def execute(
@@ -123,26 +160,30 @@ def execute(
     if not notebook.is_file():
         raise RunError(f"notebook not found: {notebook}")
     started = time.perf_counter()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    failed = output_dir / f"{stem}.failed.ipynb"
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output_dir))
-    try:
-        executed = staging / f"{stem}.ipynb"
+    with _report_lock(output_dir):  # another run of this report waits; a killed run's leftovers go
+        output_dir.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(output_dir)
+        failed = output_dir / f"{stem}.failed.ipynb"
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output_dir))
         try:
-            _papermill(notebook, executed, parameters, staging, timeout)
-        except RunError as error:
-            if executed.is_file():
-                os.replace(executed, failed)
-                error.message += f"; the executed notebook is kept as {failed}"
-            raise
-        render.render(executed, wanted, renderer, project)
-        if before_publish is not None:
-            before_publish(staging)
-        for path in sorted(staging.iterdir()):
-            if path.is_file() and not path.name.startswith("."):
-                os.replace(path, output_dir / path.name)
-        failed.unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    outputs = {fmt: output_dir / f"{stem}.{fmt}" for fmt in wanted}
-    return Report(output_dir, output_dir / f"{stem}.ipynb", outputs, time.perf_counter() - started)
+            executed = staging / f"{stem}.ipynb"
+            try:
+                _papermill(notebook, executed, parameters, staging, timeout)
+            except RunError as error:
+                if executed.is_file():
+                    os.replace(executed, failed)
+                    error.message += f"; the executed notebook is kept as {failed}"
+                raise
+            render.render(executed, wanted, renderer, project)
+            if before_publish is not None:
+                before_publish(staging)
+            for path in sorted(staging.iterdir()):
+                if path.is_file() and not path.name.startswith("."):
+                    os.replace(path, output_dir / path.name)
+            for fmt in set(render.FORMATS) - set(wanted):  # an older run's other format must not pass for this one's
+                (output_dir / f"{stem}.{fmt}").unlink(missing_ok=True)
+            failed.unlink(missing_ok=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        outputs = {fmt: output_dir / f"{stem}.{fmt}" for fmt in wanted}
+        return Report(output_dir, output_dir / f"{stem}.ipynb", outputs, time.perf_counter() - started)

@@ -25,7 +25,7 @@ from IPython.display import Markdown
 __all__ = ["Styled", "md", "pct", "table", "text"]
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 _LONG_WORD = re.compile(r"\S{31,}")  # in a table cell, may break every 20 characters, or it overflows the page
 MISSING = "–"
@@ -68,12 +68,15 @@ def text(value: Any) -> str:
     """``value`` as Markdown text that renders literally, on one line; None and NaN become ''.
 
     Every ASCII punctuation character is backslash-escaped (pandoc reads ``\\x`` as a literal ``x``), line
-    breaks and runs of spaces become one space, and control characters are dropped.
+    breaks and runs of spaces become one space, and control characters and bidirectional controls (which
+    reorder the text around them) are dropped.
 
     >>> text("Tea & cake: 5* [sic]")
     'Tea \\\\& cake\\\\: 5\\\\* \\\\[sic\\\\]'
     >>> text(None)
     ''
+    >>> text("Good\u202e doog")
+    'Good doog'
     """
     if _is_missing(value):
         return ""

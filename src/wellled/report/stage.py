@@ -23,7 +23,7 @@ from wellled.analysis.clean_data import CleanData, load_clean
 from wellled.analysis.framework import load_framework
 from wellled.check import clean_schema
 from wellled.check.store import read_manifest
-from wellled.errors import RunError, WellledError
+from wellled.errors import RunError, UsageError, WellledError
 from wellled.paths import HOME_REPORT_NOTEBOOK, OVERVIEW_STEM, PROVIDER_OVERVIEW_NOTEBOOK, Paths
 from wellled.periods import parse_period
 from wellled.report import batch as batching
@@ -41,10 +41,13 @@ class ReportOptions:
     min_respondents: int = 5
     check_if_changed: bool = False
     allow_small_numbers: bool = False
+    time_limit: float = 600.0  # seconds any one notebook cell may run before the report is stopped
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formats", render.parse_formats(self.formats))
         render.resolve_renderer(self.renderer)
+        if not self.time_limit > 0:
+            raise UsageError(f"--time-limit must be a positive number of seconds, not {self.time_limit}")
         self.analysis_params()  # the suppression threshold and its floor
 
     def analysis_params(self):
@@ -89,7 +92,7 @@ def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> 
         "framework": chosen.framework,
         "data_dir": str(paths.data.resolve()),
         "min_respondents": options.min_respondents,
-        "allow_small_numbers": options.allow_small_numbers,
+        **({"allow_small_numbers": True} if options.allow_small_numbers else {}),
     }
 
     def ensure_summary(staging: Path) -> None:
@@ -108,6 +111,7 @@ def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> 
         formats=options.formats,
         renderer=options.renderer,
         before_publish=ensure_summary,
+        timeout=options.time_limit,
     )
 
 
