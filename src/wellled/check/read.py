@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from wellled.check.config import DEFAULT, Limits
@@ -204,18 +205,25 @@ def _frame(
         rows.append([padded[i] for i in keep])
         kept_lines.append(line)
     frame = pd.DataFrame(rows, columns=names, dtype=object)
+    del rows
     for column in names:
-        cells = frame[column].astype("string").str.strip()
-        frame[column] = cells.astype(object).where(cells.fillna("").ne(""), None)
+        frame[column] = pd.Series(_trimmed(frame[column].to_numpy(dtype=object)), index=frame.index, dtype=object)
     frame.insert(0, LINE, kept_lines)
-    if len(wide) * 2 > len(wide) + len(rows) and wide:
+    if len(wide) * 2 > len(wide) + len(kept_lines) and wide:
         line, cells = wide[0]
         raise DataError(
-            f"{len(wide)} of {len(wide) + len(rows)} rows have more cells than the header's {len(names)} columns "
+            f"{len(wide)} of {len(wide) + len(kept_lines)} rows have more cells than the header's {len(names)} columns "
             f"(the first, line {line}, has {cells}): is the delimiter or the header row wrong?",
             file=label,
         )
     return frame, wide
+
+
+def _trimmed(cells: np.ndarray) -> np.ndarray:
+    """Cells trimmed, blank as None; each distinct text is trimmed once and shared by every cell holding it."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    texts = [None if u is None else (str(u).strip() or None) for u in uniques]
+    return np.array([*texts, None], dtype=object)[codes]
 
 
 def _is_blank(record: list) -> bool:
