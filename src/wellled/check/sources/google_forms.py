@@ -4,7 +4,7 @@ Without an id, each questionnaire gets one from its content (a hash of its times
 row in a cumulative re-export gets the same id and is counted once.
 """
 
-from wellled.check.sources import Source
+from wellled.check.sources.adapter import Source
 
 SOURCE = Source(
     name="google-forms",

@@ -1,6 +1,6 @@
 """Microsoft Forms: an XLSX download with Id, Start time, Completion time, Email, Name, Last modified time."""
 
-from wellled.check.sources import Source
+from wellled.check.sources.adapter import Source
 
 SOURCE = Source(
     name="microsoft-forms",

@@ -1,6 +1,6 @@
 """SurveyMonkey: CSV or XLSX with two header rows (question, then 'Response' or the option) and its metadata."""
 
-from wellled.check.sources import Source
+from wellled.check.sources.adapter import Source
 
 SOURCE = Source(
     name="surveymonkey",
