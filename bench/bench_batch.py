@@ -129,20 +129,21 @@ def main() -> int:
     env = {**os.environ, "TQDM_DISABLE": "1"}
     with tempfile.TemporaryDirectory(prefix="wellled-bench-batch-") as scratch:
         root = Path(scratch)
-        data, reports = root / "data", root / "reports"
-        made = time.perf_counter()
-        _run(_wellled("demo", "--data", str(data), "--homes", str(args.homes), "--quarters", str(args.quarters)), env)
-        _run(_wellled("check", "--data", str(data), "--reports", str(root / "dq")), env)
-        print(
-            f"demo data: {args.homes} homes x {args.quarters} quarters, checked in {time.perf_counter() - made:.1f} s"
-        )
+        data, reports = args.data or root / "data", root / "reports"
+        if not args.data:
+            made = time.perf_counter()
+            demo = ["demo", "--data", str(data), "--homes", str(args.homes), "--quarters", str(args.quarters)]
+            _run(_wellled(*demo), env)
+            _run(_wellled("check", "--data", str(data), "--reports", str(root / "dq")), env)
+            seconds = time.perf_counter() - made
+            print(f"demo data: {args.homes} homes x {args.quarters} quarters, checked in {seconds:.1f} s", flush=True)
         from wellled.analysis import scope
         from wellled.paths import Paths
         from wellled.report import kernel, stage
 
         kernel.ensure_kernel()
         homes = scope.known_homes(stage.clean_data(Paths(data)))
-        print(f"{len(homes)} homes in the data")
+        print(f"{len(homes)} homes in the data", flush=True)
         batch = _wellled("reports", "--data", str(data), "--reports", str(reports), "--jobs", str(args.jobs))
         if args.render:
             homes = homes[: args.render]
