@@ -199,11 +199,9 @@ def overview_fingerprint(
     period: str,
     outcomes: list[Outcome],
     options: ReportOptions,
-    run_dir: Path,
 ) -> dict:
-    """Digests of what the provider overview shows: every home's summary of the quarter, the quarter's
-    figures, the homes, the quarantine and flags of the last check, this run's failures, notebook and version."""
-    from wellled import __version__
+    """What the provider overview shows: every home's summary of the quarter, every input of the run (the
+    figures, quarantine and flags follow from them), this run's failures, and the overview notebook."""
     from wellled.analysis import scope
     from wellled.paths import PROVIDER_OVERVIEW_NOTEBOOK
 
@@ -211,19 +209,13 @@ def overview_fingerprint(
         home: _file_digest(paths.report_dir(home, period, framework.id) / "summary.json")
         for home in scope.known_homes(clean)
     }
-    figures = pd.read_parquet(run_dir / FIGURES_FILE)
     return {
-        "wellled": __version__,
+        "inputs": inputs_key(paths, clean, framework, options),
+        "manifest": _file_digest(paths.manifest),
         "notebook": _file_digest(PROVIDER_OVERVIEW_NOTEBOOK),
-        "framework": {"id": framework.id, "sha256": framework.sha256},
         "period": period,
         "summaries": summaries,
-        "figures_period": _digest_by(figures, "period").get(period, ""),
-        "homes": _digest(clean.homes),
-        "manifest": _file_digest(paths.manifest),
-        "quarantine": _file_digest(paths.quarantine_dir / "quarantine.parquet"),
-        "failed": sorted((o.home_id, o.error or "") for o in outcomes if o.status == FAILED),
-        "parameters": {"min_respondents": options.min_respondents, "formats": list(options.formats)},
+        "failed": sorted([o.home_id, o.error or ""] for o in outcomes if o.status == FAILED),
     }
 
 
@@ -232,16 +224,6 @@ def recorded_fingerprint(folder: Path) -> dict | None:
         return json.loads((folder / FINGERPRINT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def is_current(job: HomeJob) -> bool:
-    """The report in ``job.output_dir`` was made from exactly these inputs and all its files are there."""
-    from wellled.paths import REPORT_STEM
-
-    wanted = [f"{REPORT_STEM}.ipynb", "summary.json", *(f"{REPORT_STEM}.{fmt}" for fmt in job.options.formats)]
-    return recorded_fingerprint(job.output_dir) == job.fingerprint and all(
-        (job.output_dir / name).is_file() for name in wanted
-    )
 
 
 # --- one home -----------------------------------------------------------------------------------------
@@ -437,47 +419,69 @@ def run_jobs(jobs: list[HomeJob], batch: BatchOptions, on_progress: Callable[[in
         progress.close()
 
 
-def plan(
-    paths: Paths,
-    clean: CleanData,
-    framework: Framework,
-    framework_arg: str,
-    period: str | None,
-    options: ReportOptions,
-    batch: BatchOptions,
-    run_dir: Path,
-) -> tuple[list[HomeJob], list[Outcome]]:
-    """Jobs for the chosen homes, the run's figures written once to ``run_dir``; homes without data in
-    ``period`` come back as failed outcomes."""
-    from wellled.analysis import scope
-    from wellled.analysis.themes import AnalysisParams, theme_figures
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
-    chosen, outcomes = {}, []
-    for home in select_homes(clean, batch.homes, batch.region):
-        try:
-            chosen[home] = scope.resolve_period(clean, home, period)
-        except UsageError as error:
-            outcomes.append(Outcome(home, period, FAILED, error=error.message))
-    figures = theme_figures(clean, framework, AnalysisParams(min_respondents=options.min_respondents))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    figures_file = (run_dir / FIGURES_FILE).resolve()
-    figures.to_parquet(figures_file, index=False)
-    prints = fingerprints(paths, clean, figures, chosen, framework, options)
-    data = paths.data.resolve()
-    jobs = [
-        HomeJob(
-            home,
-            home_period,
-            framework_arg,
-            data,
-            paths.report_dir(home, home_period, framework.id).resolve(),
-            figures_file,
-            prints[home],
-            replace(options, notebook=Path(options.notebook).resolve()),
-        )
-        for home, home_period in chosen.items()
-    ]
-    return jobs, outcomes
+
+def latest_periods(clean: CleanData, homes: list[str], period: str | None) -> tuple[dict[str, str], list[Outcome]]:
+    """Each home's quarter (``period``, else its latest with data), in one pass; homes without data fail."""
+    from wellled.periods import parse_period
+
+    rows = pd.concat([clean.responses[["home_id", "period"]], clean.audits[["home_id", "period"]]]).dropna()
+    periods: dict[str, set[str]] = {}
+    for home, quarter in zip(rows["home_id"].astype(str), rows["period"].astype(str), strict=True):
+        periods.setdefault(home, set()).add(quarter)
+    chosen, failed = {}, []
+    for home in homes:
+        have = sorted(periods.get(home, ()), key=parse_period)
+        if period is None and have:
+            chosen[home] = have[-1]
+        elif period in have:
+            chosen[home] = period
+        else:
+            listing = ", ".join(have) or "none"
+            reason = (
+                f"no data for {home} in {period}; quarters with data: {listing}"
+                if have
+                else f"home {home!r} has no questionnaires or audits in the clean data"
+            )
+            failed.append(Outcome(home, period, FAILED, error=reason))
+    return chosen, failed
+
+
+def inputs_key(paths: Paths, clean: CleanData, framework: Framework, options: ReportOptions) -> str:
+    """One digest of every input of every report (clean tables, quarantine, names to redact, notebook,
+    framework, version, parameters): equal to the one recorded beside a report means nothing changed."""
+    from wellled import __version__
+
+    parts = {
+        "clean": sorted(clean.input_sha256.items()),
+        "quarantine": _file_digest(paths.quarantine_dir / "quarantine.parquet"),
+        "redact_names": list(clean.redact_names),
+        "notebook": _file_digest(Path(options.notebook)),
+        "framework": [framework.id, framework.sha256],
+        "wellled": __version__,
+        "parameters": [options.min_respondents, list(options.formats), options.renderer],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _same_inputs(recorded: dict | None, fingerprint: dict) -> bool:
+    """The detailed fingerprints agree (the cheap ``inputs`` key aside)."""
+    if recorded is None:
+        return False
+    return {k: v for k, v in recorded.items() if k != "inputs"} == {
+        k: v for k, v in fingerprint.items() if k != "inputs"
+    }
+
+
+def _has_files(folder: Path, options: ReportOptions) -> bool:
+    from wellled.paths import REPORT_STEM
+
+    wanted = [f"{REPORT_STEM}.ipynb", "summary.json", *(f"{REPORT_STEM}.{fmt}" for fmt in options.formats)]
+    return all((folder / name).is_file() for name in wanted)
 
 
 def run_batch(
@@ -490,18 +494,56 @@ def run_batch(
     batch: BatchOptions,
     run_dir: Path,
 ) -> list[Outcome]:
-    """Plan, skip the unchanged (unless ``batch.force``), render the rest; one Outcome per chosen home."""
-    jobs, outcomes = plan(paths, clean, framework, framework_arg, period, options, batch, run_dir)
+    """Skip the unchanged homes (unless ``batch.force``) and render the rest; one Outcome per chosen home.
+
+    A report recorded with the same :func:`inputs_key` is skipped at once. Otherwise every home's theme
+    figures are computed once, written to ``run_dir`` for the notebooks, and each home's detailed
+    fingerprint decides: a home whose own data, quarter's benchmark and trend did not change is still skipped.
+    """
+    from wellled.analysis.themes import AnalysisParams, theme_figures
+
+    chosen, outcomes = latest_periods(clean, select_homes(clean, batch.homes, batch.region), period)
+    key = inputs_key(paths, clean, framework, options)
+    folders = {home: paths.report_dir(home, quarter, framework.id).resolve() for home, quarter in chosen.items()}
+    recorded = {home: recorded_fingerprint(folder) for home, folder in folders.items()}
+    current = {
+        home
+        for home in chosen
+        if not batch.force and (recorded[home] or {}).get("inputs") == key and _has_files(folders[home], options)
+    }
     todo = []
-    for job in jobs:
-        if not batch.force and is_current(job):
-            outcomes.append(Outcome(job.home_id, job.period, SKIPPED, directory=str(job.output_dir)))
-        else:
-            todo.append(job)
-    skipped = len(jobs) - len(todo)
-    if skipped:
+    if len(current) < len(chosen):
+        figures = theme_figures(clean, framework, AnalysisParams(min_respondents=options.min_respondents))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        figures_file = (run_dir / FIGURES_FILE).resolve()
+        figures.to_parquet(figures_file, index=False)
+        rest = {home: quarter for home, quarter in chosen.items() if home not in current}
+        prints = fingerprints(paths, clean, figures, rest, framework, options)
+        notebook = Path(options.notebook).resolve()
+        for home, quarter in rest.items():
+            fingerprint = {"inputs": key, **prints[home]}
+            if not batch.force and _same_inputs(recorded[home], fingerprint) and _has_files(folders[home], options):
+                current.add(home)  # inputs of other homes or quarters changed, not this report's
+                _write_atomic(folders[home] / FINGERPRINT_FILE, json.dumps(fingerprint, indent=2) + "\n")
+                continue
+            job_options = replace(options, notebook=notebook)
+            todo.append(
+                HomeJob(
+                    home,
+                    quarter,
+                    framework_arg,
+                    paths.data.resolve(),
+                    folders[home],
+                    figures_file,
+                    fingerprint,
+                    job_options,
+                )
+            )
+    outcomes += [Outcome(home, chosen[home], SKIPPED, directory=str(folders[home])) for home in sorted(current)]
+    if current:
         print(
-            f"wellled: {skipped} of {len(jobs)} reports unchanged since their last run, skipped (--force re-runs)",
+            f"wellled: {len(current)} of {len(chosen)} reports unchanged since their last run, skipped "
+            "(--force re-runs)",
             file=sys.stderr,
         )
     outcomes += run_jobs(todo, batch)

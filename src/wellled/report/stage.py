@@ -193,6 +193,7 @@ def _publish_overview(
     if not periods:
         return None
     quarter = period or max(periods, key=parse_period)
+    figures = run_dir / batching.FIGURES_FILE
     run_file = run_dir / "run.json"
     run_file.write_text(json.dumps([o.as_dict() for o in outcomes], indent=2), encoding="utf-8")
     parameters = {
@@ -201,12 +202,12 @@ def _publish_overview(
         "data_dir": str(paths.data.resolve()),
         "reports_dir": str(paths.reports.resolve()),
         "min_respondents": options.min_respondents,
-        "figures_file": str((run_dir / batching.FIGURES_FILE).resolve()),
+        "figures_file": str((run_dir / batching.FIGURES_FILE).resolve()) if figures.is_file() else "",
         "run_file": str(run_file.resolve()),
     }
     name = "provider overview"
     folder = paths.overview_dir(quarter, framework.id)
-    fingerprint = batching.overview_fingerprint(paths, clean, framework, quarter, outcomes, options, run_dir)
+    fingerprint = batching.overview_fingerprint(paths, clean, framework, quarter, outcomes, options)
     if not force and batching.recorded_fingerprint(folder) == fingerprint:
         return batching.Outcome(name, quarter, batching.SKIPPED, directory=str(folder))
 
