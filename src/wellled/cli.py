@@ -83,7 +83,7 @@ def _summary(args: argparse.Namespace) -> None:
 
 
 def _report_options(args: argparse.Namespace):
-    from wellled.report.stage import ReportOptions
+    from wellled.report.options import ReportOptions
 
     notebook = {"notebook": Path(args.notebook)} if args.notebook else {}
     return ReportOptions(

@@ -28,11 +28,12 @@ import pandas as pd
 
 from wellled.errors import RunError, UsageError, WellledError
 from wellled.paths import Paths
+from wellled.report.options import notebook_parameters
 
 if TYPE_CHECKING:
     from wellled.analysis.clean_data import CleanData
     from wellled.analysis.framework import Framework
-    from wellled.report.stage import ReportOptions
+    from wellled.report.options import ReportOptions
 
 FINGERPRINT_FILE = "fingerprint.json"
 FIGURES_FILE = "figures.parquet"
@@ -234,22 +235,13 @@ def render_home(job: HomeJob) -> Outcome:
     from wellled.report.execute import execute
 
     started = time.perf_counter()
-    parameters = {
-        "home_id": job.home_id,
-        "period": job.period,
-        "framework": job.framework,
-        "data_dir": str(job.data),
-        "min_respondents": job.options.min_respondents,
-    }
-    if declares(job.options.notebook, "figures_file"):
-        parameters["figures_file"] = str(job.figures_file)
+    figures_file = job.figures_file if declares(job.options.notebook, "figures_file") else None
+    parameters = notebook_parameters(job.home_id, job.period, job.framework, job.data, job.options, figures_file)
 
     def before_publish(staging: Path) -> None:
         if not (staging / "summary.json").exists():
             from wellled.analysis.summary import summarise, to_json
-            from wellled.analysis.themes import AnalysisParams
-
-            params = AnalysisParams(min_respondents=job.options.min_respondents)
+            params = job.options.analysis_params()
             summary = summarise(Paths(job.data), job.home_id, period=job.period, framework=job.framework, params=params)
             (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
         (staging / FINGERPRINT_FILE).write_text(json.dumps(job.fingerprint, indent=2) + "\n", encoding="utf-8")
@@ -262,6 +254,7 @@ def render_home(job: HomeJob) -> Outcome:
             formats=job.options.formats,
             renderer=job.options.renderer,
             before_publish=before_publish,
+            timeout=job.options.time_limit,
         )
     except WellledError as error:
         return Outcome(job.home_id, job.period, FAILED, time.perf_counter() - started, error=_one_line(error))
@@ -500,7 +493,7 @@ def run_batch(
     figures are computed once, written to ``run_dir`` for the notebooks, and each home's detailed
     fingerprint decides: a home whose own data, quarter's benchmark and trend did not change is still skipped.
     """
-    from wellled.analysis.themes import AnalysisParams, theme_figures
+    from wellled.analysis.themes import theme_figures
 
     chosen, outcomes = latest_periods(clean, select_homes(clean, batch.homes, batch.region), period)
     key = inputs_key(paths, clean, framework, options)
@@ -513,7 +506,7 @@ def run_batch(
     }
     todo = []
     if len(current) < len(chosen):
-        figures = theme_figures(clean, framework, AnalysisParams(min_respondents=options.min_respondents))
+        figures = theme_figures(clean, framework, options.analysis_params())
         run_dir.mkdir(parents=True, exist_ok=True)
         figures_file = (run_dir / FIGURES_FILE).resolve()
         figures.to_parquet(figures_file, index=False)

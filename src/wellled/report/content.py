@@ -49,14 +49,23 @@ class HomeReport:
 
 
 def load_home_report(
-    home_id: str, period: str | None, framework: str, data_dir: str | Path, params: AnalysisParams | None = None
+    home_id: str,
+    period: str | None,
+    framework: str,
+    data_dir: str | Path,
+    params: AnalysisParams | None = None,
+    figures_file: str | Path = "",
 ) -> HomeReport:
-    """Everything one home's report needs, from ``DATA/clean``."""
+    """Everything one home's report needs, from ``DATA/clean``.
+
+    ``figures_file``: every home's theme figures, computed once by ``wellled reports`` for the whole run with the
+    same data, framework and parameters; without it they are computed here.
+    """
     paths = Paths.from_options(data_dir)
     params = params or AnalysisParams()
     clean = load_clean(paths)
     chosen = load_framework(framework)
-    figures = theme_figures(clean, chosen, params)
+    figures = pd.read_parquet(figures_file) if figures_file else theme_figures(clean, chosen, params)
     summary = build_summary(clean, home_id, period or None, chosen, params, figures=figures)
     quarantine_file = paths.quarantine_dir / "quarantine.parquet"
     quarantine = pd.read_parquet(quarantine_file) if quarantine_file.exists() else pd.DataFrame()

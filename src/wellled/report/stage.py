@@ -15,7 +15,6 @@ import functools
 import json
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from wellled.analysis import scope
@@ -23,37 +22,12 @@ from wellled.analysis.clean_data import CleanData, load_clean
 from wellled.analysis.framework import load_framework
 from wellled.check import clean_schema
 from wellled.check.store import read_manifest
-from wellled.errors import RunError, UsageError, WellledError
-from wellled.paths import HOME_REPORT_NOTEBOOK, OVERVIEW_STEM, PROVIDER_OVERVIEW_NOTEBOOK, Paths
+from wellled.errors import RunError, WellledError
+from wellled.paths import OVERVIEW_STEM, PROVIDER_OVERVIEW_NOTEBOOK, Paths
 from wellled.periods import parse_period
 from wellled.report import batch as batching
-from wellled.report import render
 from wellled.report.execute import Report, execute
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    """How a report is made: formats, renderer, notebook, suppression threshold, and whether to check first."""
-
-    formats: tuple[str, ...] = render.FORMATS
-    renderer: str = "auto"
-    notebook: Path = HOME_REPORT_NOTEBOOK
-    min_respondents: int = 5
-    check_if_changed: bool = False
-    allow_small_numbers: bool = False
-    time_limit: float = 600.0  # seconds any one notebook cell may run before the report is stopped
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "formats", render.parse_formats(self.formats))
-        render.resolve_renderer(self.renderer)
-        if not self.time_limit > 0:
-            raise UsageError(f"--time-limit must be a positive number of seconds, not {self.time_limit}")
-        self.analysis_params()  # the suppression threshold and its floor
-
-    def analysis_params(self):
-        from wellled.analysis.themes import AnalysisParams
-
-        return AnalysisParams(min_respondents=self.min_respondents, allow_small_numbers=self.allow_small_numbers)
+from wellled.report.options import ReportOptions, notebook_parameters
 
 
 def needs_check(paths: Paths) -> bool:
@@ -86,14 +60,7 @@ def clean_data(paths: Paths) -> CleanData:
 
 
 def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> Report:
-    parameters = {
-        "home_id": chosen.home_id,
-        "period": chosen.period,
-        "framework": chosen.framework,
-        "data_dir": str(paths.data.resolve()),
-        "min_respondents": options.min_respondents,
-        **({"allow_small_numbers": True} if options.allow_small_numbers else {}),
-    }
+    parameters = notebook_parameters(chosen.home_id, chosen.period, chosen.framework, paths.data, options)
 
     def ensure_summary(staging: Path) -> None:
         """The home report saves the summary it shows; any other notebook gets it written here."""
