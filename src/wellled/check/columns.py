@@ -78,9 +78,9 @@ def map_headers(
     out = Mapping()
     taken: dict[str, str] = {}
     keys = {column_key(c): c for c in known}
-    for original, target in source.renames(columns).items():
-        taken[target] = original
-        out.renames[original] = target
+    for original, renamed in source.renames(columns).items():
+        taken[renamed] = original
+        out.renames[original] = renamed
     for column in columns:
         if column in out.renames:
             continue

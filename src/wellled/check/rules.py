@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -70,7 +71,7 @@ class SuiteRunner:
         result = batch.validate(suite, expectation_parameters=parameters, result_format={"result_format": "COMPLETE"})
         failures = []
         for outcome in result.results:
-            meta = outcome.expectation_config.meta
+            meta = outcome.expectation_config.meta if outcome.expectation_config else {}
             if outcome.exception_info.get("raised_exception"):
                 message = outcome.exception_info.get("exception_message")
                 raise RunError(f"the rule '{meta['rule']}' could not be evaluated: {message}")
@@ -162,7 +163,7 @@ def add_dates(out: pd.DataFrame, column: str, day_first: bool) -> pd.Series:
     return status
 
 
-def map_vocabulary(values: pd.Series, vocabulary: dict[str, object]) -> pd.Series:
+def map_vocabulary(values: pd.Series, vocabulary: Mapping[str, object]) -> pd.Series:
     """Labels mapped through a configured vocabulary (compared folded); unknown labels kept, folded, for the rule."""
     folded = values.astype("string").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
     folded = folded.str.replace("’", "'", regex=False)

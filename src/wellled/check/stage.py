@@ -329,9 +329,10 @@ class _Checker:
         if raw is None or self._header_only(raw, outcome) or self._is_copy(raw, outcome):
             return None
         try:
+            named = side.get("source") or self.source
             source = (
-                sources.get(side.get("source") or self.source)
-                if (side.get("source") or self.source)
+                sources.get(named)
+                if named
                 else (sources.detect(list(raw.frame.columns)))
             )
         except UsageError as error:
@@ -658,9 +659,9 @@ def validate(paths: Paths, today: dt.date, source: str | None = None) -> CheckRe
     step = time.perf_counter()
     audits = [checker.audit(p, home_ids) for p in list_files(paths.audits_dir)]
     result.timings["audits"] = time.perf_counter() - step
-    surveys = [s for s in surveys if s is not None]
-    responses = _concat([s["responses"] for s in surveys], "responses")
-    answers = _concat([s["answers"] for s in surveys], "answers")
+    kept = [s for s in surveys if s is not None]
+    responses = _concat([s["responses"] for s in kept], "responses")
+    answers = _concat([s["answers"] for s in kept], "answers")
     tables = {
         "homes": _clean_homes(homes if homes is not None else homes_seen),
         "questions": _clean_questions(questions if questions is not None else questions_seen),

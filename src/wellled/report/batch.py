@@ -357,7 +357,7 @@ def _run_local(jobs: list[HomeJob], workers: int, progress: Progress) -> list[Ou
     outcomes, waiting = [], list(reversed(jobs))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        running = {}
+        running: dict[Any, HomeJob] = {}
         while waiting or running:
             while waiting and len(running) < workers:  # submit as workers free up, so the bar names who runs
                 job = waiting.pop()

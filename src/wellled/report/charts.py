@@ -65,7 +65,7 @@ def styled(draw: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(draw)
     def inside_style(*args: P.args, **kwargs: P.kwargs) -> R:
-        with matplotlib.rc_context(STYLE):
+        with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
             return draw(*args, **kwargs)
 
     return inside_style
@@ -97,7 +97,8 @@ def change_phrase(change: dict | None, compared_with: str = "last quarter") -> s
     >>> change_phrase({"change_pct_points": -6.2, "significant": True}, "in 2026-Q2")
     '6 points lower than in 2026-Q2, a real change (p < 0.05)'
     """
-    moved = (change or {}).get("change_pct_points")
+    change = change or {}
+    moved = change.get("change_pct_points")
     if moved is None:
         return None
     verdict = "a real change (p < 0.05)" if change.get("significant") else "within chance variation"
@@ -121,7 +122,7 @@ def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
     while path.exists():  # two names that slug alike (non-Latin labels, ids differing in case) stay apart
         copy += 1
         path = folder / f"{slug}-{copy}.svg"
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
         chart.figure.savefig(path, format="svg", metadata={"Date": None})
     return Markdown(
         f'![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug} alt="{present.text(chart.alt)}"}}\n'
@@ -215,7 +216,7 @@ def themes_chart(summary: dict) -> Chart:
     caption = (
         f"Theme scores for {summary['period']}: strongest {best['label']} ({best['score']:.1f}), weakest "
         f"{worst['label']} ({worst['score']:.1f}). Shaded bands show the indicative rating thresholds."
-        if best
+        if best and worst
         else "No theme has enough evidence for a score this quarter."
     )
     return Chart(f"themes-{summary['home_id']}", fig, caption, "Chart of theme scores against rating bands")

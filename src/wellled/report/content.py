@@ -336,8 +336,8 @@ def attention(report: HomeReport) -> list[Attention]:
             )
         level = evidence(theme).get("level")
         if level in ("limited", "none") or theme["survey"]["suppressed"]:
-            words = evidence(theme).get("words") or "too few questionnaires to report the survey"
-            add(4, 0, f"{label}: thin evidence ({words}).", label)
+            thin = evidence(theme).get("words") or "too few questionnaires to report the survey"
+            add(4, 0, f"{label}: thin evidence ({thin}).", label)
     below = [t["label"] for t in summary["themes"] if (t.get("benchmark") or {}).get("funnel") == "below"]
     if below:
         add(

@@ -103,7 +103,7 @@ def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cw
     except Exception as error:  # a kernel that died or never started, a timeout, an unreadable notebook
         if type(error).__name__ in ("CellTimeoutError", "TimeoutError"):
             raise RunError(_time_limit_message(notebook, timeout)) from None
-        raise RunError(f"the notebook could not be run: {type(error).__name__}: {_first_line(error)}") from None
+        raise RunError(f"the notebook could not be run: {type(error).__name__}: {_first_line(str(error))}") from None
 
 
 def _time_limit_message(notebook: Path, timeout: float | None) -> str:

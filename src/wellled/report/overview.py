@@ -375,7 +375,7 @@ def action_backlog(overview: Overview) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
-    total = {column: int(frame[column].sum()) for column in frame.columns[1:]}
+    total: dict[str, object] = {column: int(frame[column].sum()) for column in frame.columns[1:]}
     total |= {"Home": "All homes", "Oldest overdue (days)": int(frame["Oldest overdue (days)"].max())}
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 

@@ -154,7 +154,7 @@ def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label
     fig.legend(loc="upper center", frameon=False, ncols=5, fontsize=7)
     above = sorted(outside.loc[outside["funnel"].astype("string") == "above", "home_name"].astype(str))
     below = sorted(outside.loc[outside["funnel"].astype("string") == "below", "home_name"].astype(str))
-    words = [f"above the limits: {', '.join(above)}" if above else "", f"below: {', '.join(below)}" if below else ""]
-    named = "; ".join(w for w in words if w) or "every home is within the 99.8% limits"
+    parts = [f"above the limits: {', '.join(above)}" if above else "", f"below: {', '.join(below)}" if below else ""]
+    named = "; ".join(w for w in parts if w) or "every home is within the 99.8% limits"
     caption = f"{theme_label}: {len(homes)} homes against a provider average of {centre:.0f}% positive; {named}."
     return Chart(f"overview-funnel-{theme_id}", fig, caption)

@@ -146,8 +146,9 @@ def _widths(columns: list[list[str]], max_width: int) -> list[int]:
     ]
     excess = sum(want) - LINE_BUDGET
     give = [w - n for w, n in zip(want, need, strict=True)]
-    if excess > 0 and sum(give):
-        share = min(1.0, excess / sum(give))
+    spare: int = sum(give, 0)
+    if excess > 0 and spare:
+        share = min(1.0, excess / spare)
         want = [w - int(g * share) for w, g in zip(want, give, strict=True)]
     return want
 

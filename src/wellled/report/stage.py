@@ -19,7 +19,7 @@ from pathlib import Path
 
 from wellled.analysis import scope
 from wellled.analysis.clean_data import CleanData, load_clean
-from wellled.analysis.framework import load_framework
+from wellled.analysis.framework import Framework, load_framework
 from wellled.check import clean_schema
 from wellled.check.store import read_manifest
 from wellled.errors import RunError, WellledError
@@ -147,7 +147,7 @@ def run_all(
 def _publish_overview(
     paths: Paths,
     clean: CleanData,
-    framework: object,
+    framework: Framework,
     framework_arg: str,
     period: str | None,
     outcomes: list[batching.Outcome],
