@@ -10,8 +10,8 @@ sees, with the rule in the plain words of the expectation's ``meta`` and its sta
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

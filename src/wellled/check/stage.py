@@ -330,11 +330,7 @@ class _Checker:
             return None
         try:
             named = side.get("source") or self.source
-            source = (
-                sources.get(named)
-                if named
-                else (sources.detect(list(raw.frame.columns)))
-            )
+            source = sources.get(named) if named else (sources.detect(list(raw.frame.columns)))
         except UsageError as error:
             outcome.reject(error.message)
             return None

@@ -241,6 +241,7 @@ def render_home(job: HomeJob) -> Outcome:
     def before_publish(staging: Path) -> None:
         if not (staging / "summary.json").exists():
             from wellled.analysis.summary import summarise, to_json
+
             params = job.options.analysis_params()
             summary = summarise(Paths(job.data), job.home_id, period=job.period, framework=job.framework, params=params)
             (staging / "summary.json").write_text(to_json(summary), encoding="utf-8")
