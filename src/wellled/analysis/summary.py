@@ -235,8 +235,9 @@ def disclosure(protected: pd.DataFrame, params: AnalysisParams) -> dict:
     if secondary:
         words.append(f"Hidden so that the smaller group cannot be worked out by subtraction: {unit_label(secondary)}.")
     total = int(table["respondents"].sum())
+    total_shown = total >= minimum and not bool(table["total_suppressed"].any())
     return {
-        "questionnaires": total if total >= minimum else None,
+        "questionnaires": total if total_shown else None,
         "hidden_small": len(primary),
         "hidden_to_protect": len(secondary),
         "groups_combined": len(combined),
