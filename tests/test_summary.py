@@ -206,9 +206,11 @@ def test_theme_w1_by_hand(summary):
 
 def test_theme_w2_capped_and_change(summary):
     w2 = summary["themes"][1]
-    # q3: 8 x 2 and 6 x 4 -> 6 / 14 = 42.9 % (weight 14/30); audit 1 Met, 1 Not met -> 50 % (weight 2/5);
-    # score (0.4667 x 42.857 + 0.4 x 50) / 0.8667 = 46.2 -> Inadequate anyway
-    assert (w2["survey"]["positive_pct"], w2["audit"]["compliance_pct"], w2["score"]) == (42.9, 50.0, 46.2)
+    # q3 is asked of staff only, and staff are hidden in every theme to protect W1's 3 family questionnaires:
+    # W2's total would be the staff figure itself (14 questionnaires, and with the quarter's counts it narrows
+    # the family's), so the total is hidden too. Score from the audit alone: 1 Met, 1 Not met -> 50 %
+    assert w2["survey"]["suppressed"] and [g["suppression"] for g in w2["survey"]["by_group"]] == ["secondary"]
+    assert (w2["survey"]["positive_pct"], w2["audit"]["compliance_pct"], w2["score"]) == (None, 50.0, 50.0)
     assert w2["overdue_high_priority_actions"] == 1 and w2["rating"] == "Inadequate" and not w2["rating_capped"]
     w1 = summary["themes"][0]
     # 2026-Q2 W1: 6 staff, q1 positive, q2 not: 6 / 12 = 50 %; now 19 / 28: +17.9 points

@@ -133,19 +133,15 @@ def test_secondary_is_chosen_after_spreading():
         "W1": {"staff": (31, 20), "resident": (12, 8), "family": (10, 6), "professional": (8, 5)},
         "W3": {"staff": (31, 20), "resident": (12, 8), "family": (10, 6), "professional": (3, 2)},
     }
-    assert outcome(spec, table="W1") == {
-        "family": "secondary",
-        "professional": "secondary",
-        "resident": None,
-        "staff": None,
-    }
-    assert outcome(spec, table="W3")["professional"] == "primary"
-    assert outcome(spec, table=RESPONSES) == {
-        "family": "secondary",
-        "professional": "secondary",
-        "resident": None,
-        "staff": None,
-    }
+    # professional is labelled primary in every table (the label is about the group's quarter: a label per
+    # theme would show where it is small, which with the totals can pin the number down)
+    for table in ("W1", "W3", RESPONSES):
+        assert outcome(spec, table=table) == {
+            "family": "secondary",
+            "professional": "primary",
+            "resident": None,
+            "staff": None,
+        }
 
 
 def test_response_counts_follow_the_same_rule():
@@ -299,11 +295,12 @@ class Attack:
     """Integer linear programming over every figure one summary publishes about its home's quarter.
 
     Unknowns per theme and published group: respondents r, valid answers v, positive answers k; per group its
-    questionnaires n. Known: every shown figure, the theme totals, the published questionnaire total, that a
-    primary-suppressed group has 1 to min - 1 respondents and a secondary one at least min, r <= n,
-    r <= v <= r x (questions in the theme), k <= v. For each hidden primary figure the attacker finds the least
-    and greatest value consistent with all that; equal ends mean the figure is recovered, and a hidden share
-    pinned at 0 % or 100 % (when the theme's own total is not) is recovered too.
+    questionnaires n. Known: every shown figure, the theme totals, the published questionnaire total, what
+    the labels imply (a ``primary`` group has 1 to min - 1 respondents in at least one theme of the quarter,
+    a ``secondary`` one at least min in every theme), r <= n, r <= v <= r x (questions in the theme), k <= v.
+    For each hidden figure of a primary group the attacker finds the least and greatest value consistent with
+    all that (integers); equal ends mean the figure is recovered, and a hidden share pinned at 0 % or 100 %
+    (when the theme's own total is not) is recovered too.
     """
 
     def __init__(self, summary: dict, minimum: int, questions: dict[str, int]):
@@ -311,6 +308,7 @@ class Attack:
         self.rows: list[tuple[dict[str, float], float, float]] = []
         self.bounds: dict[str, tuple[float, float]] = {}
         self.targets: list[tuple[str, dict[str, float], bool]] = []
+        self.small: dict[str, list[str]] = {}
         big = 10_000
         rates = summary["response_rates"]
         for unit, rate in rates.items():
@@ -319,9 +317,7 @@ class Attack:
             else:
                 self.var(f"n|{unit}", rate["responses"], rate["responses"])
         total = summary["disclosure"]["questionnaires"]
-        if total is None:  # hidden: fewer than the minimum
-            self.rows.append(({f"n|{u}": 1 for u in rates}, 0, minimum - 1))
-        else:
+        if total is not None:  # hidden when too small or to protect a group: then it tells nothing
             self.rows.append(({f"n|{u}": 1 for u in rates}, total, total))
         for theme in summary["themes"]:
             survey, t = theme["survey"], theme["id"]
@@ -330,8 +326,13 @@ class Attack:
                 u = group["respondent_group"]
                 r, v, k = (f"{x}|{t}|{u}" for x in "rvk")
                 if group["suppressed"]:
-                    low, high = (1, minimum - 1) if group["suppression"] == "primary" else (minimum, big)
-                    self.var(r, low, high)
+                    if group["suppression"] == "primary":
+                        self.var(r, 1, big)
+                        small = self.var(f"small|{t}|{u}", 0, 1)  # 1: this theme is where it is small
+                        self.rows.append(({r: 1, small: big}, -big, minimum - 1 + big))
+                        self.small.setdefault(u, []).append(small)
+                    else:
+                        self.var(r, minimum, big)
                     self.var(v, 1, big)
                     self.var(k, 0, big)
                     one_sided_total = survey["positive"] in (0, survey["valid"])
@@ -344,30 +345,38 @@ class Attack:
                 self.rows.append(({v: 1, r: -1}, 0, big))  # v >= r
                 self.rows.append(({v: 1, r: -q}, -big, 0))  # v <= q r
                 self.rows.append(({k: 1, v: -1}, -big, 0))  # k <= v
-            if survey["suppressed"]:  # the theme's own total rests on fewer than the minimum
-                self.rows.append(({f"r|{t}|{g['respondent_group']}": 1 for g in survey["by_group"]}, 1, minimum - 1))
-            elif survey["respondents"] is not None:
+            # a hidden theme total tells nothing (too small, or hidden to protect a group)
+            if not survey["suppressed"] and survey["respondents"] is not None:
                 for x, key in (("r", "respondents"), ("v", "valid"), ("k", "positive")):
                     terms = {f"{x}|{t}|{g['respondent_group']}": 1 for g in survey["by_group"]}
                     self.rows.append((terms, survey[key], survey[key]))
 
-    def var(self, name: str, low: float, high: float) -> None:
+    def var(self, name: str, low: float, high: float) -> str:
         self.names.setdefault(name, len(self.names))
         self.bounds[name] = (low, high)
+        return name
+
+    def _system(self):
+        if not hasattr(self, "_built"):
+            for flags in self.small.values():  # small in at least one theme
+                self.rows.append(({flag: 1 for flag in flags}, 1, len(flags)))
+            size = len(self.names)
+            matrix = np.zeros((len(self.rows), size))
+            for i, (terms, _, _) in enumerate(self.rows):
+                for name, weight in terms.items():
+                    matrix[i, self.names[name]] = weight
+            lower = np.array([low for _, low, _ in self.rows], dtype=float)
+            upper = np.array([high for _, _, high in self.rows], dtype=float)
+            bounds = Bounds([self.bounds[n][0] for n in self.names], [self.bounds[n][1] for n in self.names])
+            self._built = (LinearConstraint(matrix, lower, upper), bounds, size)
+        return self._built
 
     def _solve(self, objective: dict[str, float]) -> float:
-        size = len(self.names)
+        constraint, bounds, size = self._system()
         c = np.zeros(size)
         for name, weight in objective.items():
             c[self.names[name]] = weight
-        matrix = np.zeros((len(self.rows), size))
-        for i, (terms, _, _) in enumerate(self.rows):
-            for name, weight in terms.items():
-                matrix[i, self.names[name]] = weight
-        lower = np.array([low for _, low, _ in self.rows], dtype=float)
-        upper = np.array([high for _, _, high in self.rows], dtype=float)
-        bounds = Bounds([self.bounds[n][0] for n in self.names], [self.bounds[n][1] for n in self.names])
-        found = milp(c, constraints=LinearConstraint(matrix, lower, upper), integrality=np.ones(size), bounds=bounds)
+        found = milp(c, constraints=constraint, integrality=np.ones(size), bounds=bounds)
         assert found.success, f"the published figures should be consistent: {found.message}"
         return float(found.fun)
 
@@ -379,7 +388,8 @@ class Attack:
     def run(self) -> tuple[int, list[str]]:
         recovered = []
         for label, cell, share_matters in self.targets:
-            for what in ("r", "v", "k"):
+            # with a theme total of 0 % or 100 % positive, every group's share is public: k follows from v
+            for what in ("r", "v", "k") if share_matters else ("r", "v"):
                 low, high = self.range_of({cell[what]: 1})
                 if low == high:
                     recovered.append(f"{label}: {what} = {low}")

@@ -5,13 +5,17 @@ One algorithm for one home's quarter (definitions in ``docs/methodology.md``, "S
 1. **Combine.** A respondent group with fewer than ``min_respondents`` questionnaires in the quarter is joined
    with a partner from ``combine`` (pairs tried in order, e.g. family with professional) and published as one
    group ("family and professional"). The same groups are combined in every theme and in the response counts.
-2. **Primary.** A published group with fewer than ``min_respondents`` questionnaires in a table is hidden.
+2. **Primary.** A published group with fewer than ``min_respondents`` questionnaires in a table is hidden,
+   and labelled ``primary`` in every table of the quarter: a label per table would tell a reader which
+   theme is the small one, and with the totals that can pin the hidden number down.
 3. **Spread.** A group hidden in one table of the quarter is hidden in all of them (every theme and the
    response counts), so its number cannot be read in one table and subtracted in another.
 4. **Secondary.** In each table whose total is shown, the hidden groups must be at least two, come together
-   from at least ``min_respondents`` questionnaires, and not be all positive or all negative (unless the total
-   itself is): otherwise the smallest shown group (fewest questionnaires in the quarter) is hidden too and
-   step 3 applies again, until no table needs more.
+   from at least ``min_respondents`` questionnaires, leave each hidden number open given what the labels
+   say (primary: 1 to min - 1, secondary: at least min), and not be all positive or all negative (unless the
+   total itself is): otherwise the smallest shown group (fewest questionnaires in the quarter) is hidden too
+   and step 3 applies again, until no table needs more. Where no shown group is left to hide, the table's
+   own total is hidden (``total_suppressed``).
 
 Public API:
 
@@ -118,13 +122,27 @@ def combine_groups(
     return out
 
 
-def _exposed(present: pd.DataFrame, hidden: set[str], minimum: int) -> bool:
-    """True when the hidden groups of one table (whose total is shown) could be worked out from it."""
+def _exposed(present: pd.DataFrame, hidden: set[str], small: set[str], minimum: int) -> bool:
+    """True when the hidden groups of one table (whose total is shown) could be worked out from it.
+
+    A reader knows the hidden total and, from the labels, that a ``primary`` group may have 1 to
+    ``minimum - 1`` questionnaires here and a ``secondary`` one at least ``minimum``; a hidden group whose
+    number those bounds pin down, or a hidden set that is all positive or all negative, is exposed.
+    """
     rows = present.loc[present["unit"].isin(hidden)]
     if rows.empty:
         return False
-    if len(rows) == 1 or rows["respondents"].sum() < minimum:
+    total = int(rows["respondents"].sum())
+    if len(rows) == 1 or total < minimum:
         return True
+    is_small = rows["unit"].isin(small).to_numpy()
+    low = np.where(is_small, 1, minimum)
+    high = np.where(is_small, minimum - 1, total)
+    for i in range(len(rows)):
+        least = max(low[i], total - (high.sum() - high[i]))
+        most = min(high[i], total - (low.sum() - low[i]))
+        if least >= most:
+            return True
     valid, positive = rows["valid"].sum(), rows["positive"].sum()
     total_valid, total_positive = present["valid"].sum(), present["positive"].sum()
     if pd.isna(valid) or valid == 0:
@@ -135,7 +153,8 @@ def _exposed(present: pd.DataFrame, hidden: set[str], minimum: int) -> bool:
 
 
 def suppress(cells: pd.DataFrame, params: SuppressionParams = SuppressionParams()) -> pd.DataFrame:
-    """Primary, spread and secondary suppression of unit cells; adds ``suppression`` (primary/secondary/null).
+    """Primary, spread and secondary suppression of unit cells; adds ``suppression`` (primary/secondary/null):
+    ``primary`` for a unit small in any table of its quarter, ``secondary`` for one hidden to protect others.
 
     ``cells``: one row per home, period, table (a theme id, or ``responses``) and unit with ``respondents``
     (questionnaires in that table), ``positive`` and ``valid`` (null in ``responses``) and ``size`` (the unit's
@@ -150,22 +169,27 @@ def suppress(cells: pd.DataFrame, params: SuppressionParams = SuppressionParams(
     minimum = params.min_respondents
     out = cells.reset_index(drop=True).copy()
     out["suppression"] = ""
+    out["total_suppressed"] = False
     for _, part in out.groupby(HOME_QUARTER, sort=False):
         present = part.loc[part["respondents"] > 0]
         primary = present["respondents"] < minimum
         hidden = set(present.loc[primary, "unit"])
+        small = set(hidden)
         tables = [t for _, t in present.groupby("table", sort=True) if t["respondents"].sum() >= minimum]
         while True:
-            exposed = next((t for t in tables if _exposed(t, hidden, minimum)), None)
+            exposed = next((t for t in tables if _exposed(t, hidden, small, minimum)), None)
             if exposed is None:
                 break
             candidates = exposed.loc[~exposed["unit"].isin(hidden)]
-            if candidates.empty:
-                break
+            if candidates.empty:  # nothing left to hide but the table's own total
+                out.loc[exposed.index, "total_suppressed"] = True
+                tables = [t for t in tables if t is not exposed]
+                continue
             chosen = candidates.sort_values(["size", "respondents", "valid", "unit"]).iloc[0]["unit"]
             hidden.add(chosen)
-        out.loc[present.index[primary.to_numpy()], "suppression"] = "primary"
-        secondary = present.index[(~primary & present["unit"].isin(hidden)).to_numpy()]
+        # labels describe the group for the whole quarter
+        out.loc[present.index[present["unit"].isin(small).to_numpy()], "suppression"] = "primary"
+        secondary = present.index[(present["unit"].isin(hidden - small)).to_numpy()]
         out.loc[secondary, "suppression"] = "secondary"
     out["suppression"] = out["suppression"].replace("", pd.NA).astype("string")
     return out

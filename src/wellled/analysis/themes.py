@@ -214,8 +214,9 @@ def group_figures(
 ) -> pd.DataFrame:
     """Survey figures per published respondent group (groups combined where one is small) after suppression.
 
-    ``suppression`` is ``primary`` (fewer than ``min_respondents`` questionnaires), ``secondary`` (hidden so a
-    primary one cannot be recovered) or null; ``combined_from`` lists the groups a combined group joins.
+    ``suppression`` is ``primary`` (the group has fewer than ``min_respondents`` questionnaires in some theme
+    of the quarter), ``secondary`` (hidden so a primary one cannot be recovered) or null; ``combined_from``
+    lists the groups a combined group joins.
     """
     return publish_groups(protected_groups(scored, params, questionnaires))
 
@@ -233,6 +234,22 @@ def publish_groups(protected: pd.DataFrame) -> pd.DataFrame:
     out["suppression"] = suppression.astype("string")
     out["combined_from"] = cells["combined_from"].reset_index(drop=True)
     return out
+
+
+def _hide_exposed_totals(survey: pd.DataFrame, protected: pd.DataFrame) -> pd.DataFrame:
+    """Hide the theme totals that disclosure control could protect no other way (``total_suppressed``)."""
+    flagged = protected.loc[protected["total_suppressed"] & (protected["table"] != RESPONSES)]
+    keys = set(zip(flagged["home_id"], flagged["period"], flagged["table"], strict=True))
+    if not keys:
+        return survey
+    hide = pd.Series(
+        [k in keys for k in zip(survey["home_id"], survey["period"], survey["theme_id"], strict=True)],
+        index=survey.index,
+    )
+    counts = survey[[*KEYS, "positive", "valid", "respondents"]].copy()
+    for column in ("positive", "valid", "respondents"):
+        counts[column] = survey[column].astype("Float64").fillna(0).astype("int64")
+    return _publish(counts, survey["suppressed"] | hide)
 
 
 def audit_figures(audits: pd.DataFrame, framework: Framework) -> pd.DataFrame:
@@ -292,6 +309,12 @@ def theme_figures(clean: CleanData, framework: Framework, params: AnalysisParams
     )
     grid = home_periods.merge(themes, how="cross")
     survey = survey_figures(scored, params)
+    questionnaires = (
+        clean.responses.groupby(["home_id", "period", "respondent_group"], observed=True)
+        .size()
+        .reset_index(name="questionnaires")
+    )
+    survey = _hide_exposed_totals(survey, protected_groups(scored, params, questionnaires))
     audit = audit_figures(clean.audits, framework)
     overdue = overdue_high_priority_counts(action_table(clean.audits, framework), home_periods, params.as_of)
     figures = (
