@@ -13,6 +13,7 @@ Public API:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 
@@ -229,7 +230,7 @@ def response_rates(
         eligible, source = denominators.get(unit, (None, None))
         eligible = int(eligible) if eligible is not None and pd.notna(eligible) and eligible > 0 else None
         suppressed = unit in table.index and pd.notna(table.loc[unit, "suppression"])
-        entry = {
+        entry: dict[str, Any] = {
             "responses": None if suppressed else count,
             "eligible": eligible,
             "eligible_source": source if eligible is not None else None,

@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import pandas as pd
 
@@ -181,6 +181,10 @@ def _parse_theme(item: Any, index: int, where: str) -> Theme:
     )
 
 
+@overload
+def _text(table: dict, key: str, where: str, required: Literal[True] = True) -> str: ...
+@overload
+def _text(table: dict, key: str, where: str, required: bool) -> str | None: ...
 def _text(table: dict, key: str, where: str, required: bool = True) -> str | None:
     value = table.get(key)
     if value is None and not required:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -137,7 +138,7 @@ def spc_summary(periods, positive, valid, suppressed, params: SpcParams = SpcPar
     or when the latest quarter is hidden, not enough data.
     """
     shown = [i for i, hidden in enumerate(suppressed) if not hidden and valid[i] and valid[i] > 0]
-    points = [
+    points: list[dict[str, Any]] = [
         {"period": str(p), "positive_pct": None, "lower_pct": None, "upper_pct": None, "suppressed": bool(s)}
         for p, s in zip(periods, suppressed, strict=True)
     ]

@@ -99,7 +99,7 @@ def funnel_position(proportion, valid, group_proportion, z: float = Z998, tau2=0
     lower, upper = np.asarray(lower), np.asarray(upper)
     position = np.where(p > upper, "above", np.where(p < lower, "below", "within")).astype(object)
     missing = np.isnan(p) | np.isnan(lower) | np.isnan(upper)
-    position = np.where(missing, None, position)
+    position = np.where(missing, np.asarray(None, dtype=object), position)
     return position if position.ndim else position.item()
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -90,7 +90,7 @@ class AnalysisParams:
     @property
     def suppression(self) -> SuppressionParams:
         """The disclosure-control parameters."""
-        return SuppressionParams(self.min_respondents, tuple(tuple(pair) for pair in self.combine))
+        return SuppressionParams(self.min_respondents, tuple((first, second) for first, second in self.combine))
 
     def as_dict(self) -> dict:
         """The parameters as plain JSON-ready values, for provenance."""
@@ -442,7 +442,7 @@ def _with_benchmark(figures: pd.DataFrame, scored: pd.DataFrame, params: Analysi
     """
     out = figures.copy()
     shown = (~out["suppressed"].astype(bool) & out["valid"].notna() & out["valid"].fillna(0).gt(0)).to_numpy()
-    columns = {
+    columns: dict[str, list[Any]] = {
         "group_positive_pct": [],
         "group_valid": [],
         "pool_homes": [],
@@ -470,8 +470,8 @@ def _with_benchmark(figures: pd.DataFrame, scored: pd.DataFrame, params: Analysi
         columns["pool_homes"].append(len(others))
         columns["funnel_phi"].append(phi if verdict else None)
         columns["funnel_tau2"].append(tau2 if verdict else None)
-        columns["funnel_lower_pct"].append(100 * lower if verdict else None)
-        columns["funnel_upper_pct"].append(100 * upper if verdict else None)
+        columns["funnel_lower_pct"].append(None if lower is None else 100 * lower)
+        columns["funnel_upper_pct"].append(None if upper is None else 100 * upper)
         columns["funnel"].append(position)
     for name in ("group_positive_pct", "funnel_phi", "funnel_tau2", "funnel_lower_pct", "funnel_upper_pct"):
         out[name] = pd.array(columns[name], dtype="Float64")
