@@ -95,13 +95,13 @@ def change_phrase(change: dict | None, compared_with: str = "last quarter") -> s
     """How percent positive moved, and whether that is more than chance; None without a comparison.
 
     >>> change_phrase({"change_pct_points": -6.2, "significant": True}, "in 2026-Q2")
-    '6 points lower than in 2026-Q2, a real change (p < 0.05)'
+    '6 points lower than in 2026-Q2, significant (p < 0.05)'
     """
     change = change or {}
     moved = change.get("change_pct_points")
     if moved is None:
         return None
-    verdict = "a real change (p < 0.05)" if change.get("significant") else "within chance variation"
+    verdict = "significant (p < 0.05)" if change.get("significant") else "within chance variation"
     return f"{points(moved)} than {compared_with}, {verdict}"
 
 
@@ -299,15 +299,19 @@ def trend_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart 
             lw=0,
         )
         ax.plot(
-            xs, [p["positive_pct"] if p else nan for p in survey], "-o", color=BLUE, ms=4, label="Survey: % positive"
+            xs, [p["positive_pct"] if p else nan for p in survey], "-o", color=BLUE, ms=4, label="Survey % positive"
         )
         for x, p in zip(xs, survey, strict=True):
             if p is None:
                 ax.text(x, 4, "hidden", ha="center", va="bottom", fontsize=8, color="#333")
+    spc = theme.get("spc") or {}
+    limits = {point["period"]: point for point in spc.get("points") or [] if point.get("lower_pct") is not None}
+    if len(limits) >= 2:
+        for edge, label in (("upper_pct", "SPC limits"), ("lower_pct", None)):
+            shown = [limits[t["period"]][edge] if t["period"] in limits else nan for t in trend]
+            ax.plot(xs, shown, ":", color="#444", lw=1, drawstyle="steps-mid", label=label)
     if any(a is not None for a in audit):
-        ax.plot(
-            xs, [nan if a is None else a for a in audit], "--s", color=VERMILLION, ms=4, label="Audit: % compliance"
-        )
+        ax.plot(xs, [nan if a is None else a for a in audit], "--s", color=VERMILLION, ms=4, label="Audit % compliance")
     ax.set_xticks(xs, _quarter_labels([t["period"] for t in trend], narrow))
     ax.set_ylim(0, 100)
     ax.set_ylabel("%")
@@ -315,7 +319,7 @@ def trend_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart 
         loc="lower left",
         bbox_to_anchor=(-0.1, 1.0),
         frameon=False,
-        ncols=2,
+        ncols=2 if narrow else 3,
         borderaxespad=0.1,
         columnspacing=0.8,
         handlelength=1.6,
@@ -323,7 +327,8 @@ def trend_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart 
     movement = change_phrase(theme.get("change")) or "no comparison with last quarter"
     gaps = sum(p is None for p in survey)
     hidden = f" {gaps} quarter(s) hidden to protect small groups are gaps." if gaps else ""
-    caption = f"{theme['label']} over {len(trend)} quarters: {movement}.{hidden}"
+    signal = f" Over time: {spc['words'].rstrip('.')}." if spc.get("words") else ""
+    caption = f"{theme['label']} over {len(trend)} quarters: {movement}.{signal}{hidden}"
     return Chart(f"trend-{home_id}-{theme['id']}", fig, caption, f"Line chart of {theme['label']} over time")
 
 

@@ -106,7 +106,7 @@ def write_summary(report: HomeReport, folder: Path = Path(".")) -> None:
 def funnel_data(report: HomeReport, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(limits, homes) for the funnel plot of one theme in the report's period; suppressed homes left out."""
     period = report.summary["period"]
-    limits = funnel_frame(report.figures, period, theme_id)
+    limits = funnel_frame(report.figures, period, theme_id, home_id=report.summary["home_id"])
     figures = report.figures
     homes = figures[
         (figures["period"] == period)
@@ -215,7 +215,7 @@ def overall_sentence(summary: dict) -> Markdown:
 
 # --- two comparisons, two vocabularies ----------------------------------------------------------------------
 
-OVER_TIME = {"up": "↑ up", "down": "↓ down", "steady": "→ no real change"}
+OVER_TIME = {"up": "↑ up", "down": "↓ down", "steady": "→ no significant change"}
 AGAINST_HOMES = {"above": "▲ above", "below": "▼ below", "within": "● within"}
 
 
@@ -244,9 +244,10 @@ def against_homes(theme: dict) -> str:
 
 def symbols_key(summary: dict) -> Markdown:
     return md(
-        "*Survey*: percent of answers positive. *Audit*: percent compliance. *Over time*: ↑ up, ↓ down or → no "
-        "real change on last quarter (p < 0.05). *Against other homes*: ▲ above, ● within or ▼ below the "
-        "provider's funnel limits (99.8 %). *Score*: 0-100, with its 95 % range where known."
+        "*Survey*: percent of answers positive. *Audit*: percent compliance. *Over time*: ↑ improving or ↓ concern "
+        "when the quarters show a statistical signal (SPC), → steady when they do not. *Against other homes*: "
+        "▲ above, ● within or ▼ below the funnel limits of the other homes (99.8 %). *Score*: 0-100, with its "
+        "95 % range where known."
     )
 
 
@@ -325,7 +326,7 @@ def attention(report: HomeReport) -> list[Attention]:
         spc = theme.get("spc") or {}
         change = theme.get("change") or {}
         if spc.get("signal") == "concern":
-            add(2, 0, f"{label}: {spc.get('words') or 'a sustained fall over time'}.", label)
+            add(2, 0, f"{label}: {(spc.get('words') or 'a sustained fall over time').rstrip('.')}.", label)
         elif change.get("significant") and (change.get("change_pct_points") or 0) < 0:
             moved = abs(change["change_pct_points"])
             add(
@@ -468,7 +469,7 @@ def narrative(theme: dict, summary: dict) -> Markdown:
         yoy = theme.get("year_on_year")
         if yoy and yoy.get("change_pct_points") is not None:
             moved = yoy["change_pct_points"]
-            verdict = "a real change" if yoy.get("significant") else "within chance"
+            verdict = "significant (p < 0.05)" if yoy.get("significant") else "within chance"
             direction = "up" if moved > 0 else "down"
             parts.append(f"{direction} {abs(moved):.1f} points on {yoy['previous_period']}, {verdict}")
         else:
@@ -842,12 +843,15 @@ def method_markdown(summary: dict) -> Markdown:
         f"95 % Wilson interval. Figures from fewer than {n} questionnaires are hidden, and a second group where "
         "the hidden one could be worked out by subtraction.\n"
         "- **Audit**: compliance is met plus half of partially met, over the items audited (N/A left out).\n"
-        "- **Score and rating**: the average of the survey and audit figures (0-100), banded into an indicative "
-        "rating (90 Outstanding, 75 Good, 60 Requires improvement); an open, overdue, high-priority action caps "
-        "a theme at Requires improvement.\n"
-        "- **Over time**: the change on last quarter is tested with a two-proportion z-test (p < 0.05).\n"
-        "- **Against other homes**: a funnel plot of every home's percent positive against its number of "
-        "answers; outside the 99.8 % limits is unlikely to be chance.\n"
+        "- **Score and rating**: the survey and audit figures (0-100) weighted by how much evidence each has, "
+        "banded into an indicative rating (90 Outstanding, 75 Good, 60 Requires improvement) with the range its "
+        "95 % interval spans; an open, overdue, high-priority action caps a theme at Requires improvement. These "
+        "are wellled's documented, configurable choices, modelled on CQC's published aggregation.\n"
+        "- **Over time**: a statistical process control chart of the quarters (p-chart, Laney p′ when the data "
+        "vary more than chance), read by the NHS Making Data Count rules: a point beyond the limits, or a run or "
+        "trend of 6 quarters.\n"
+        "- **Against other homes**: a funnel plot of this home against the other homes, with limits widened for "
+        "the real variation between homes; outside the 99.8 % limits is unlikely to be chance.\n"
         "\nThe full method, with its sources, is in the methodology (`docs/methodology.md`, shipped with "
         "wellled); what each data column means is in the data dictionary (`docs/data-contract.md`)."
     )
