@@ -432,14 +432,18 @@ def themes_in_order(report: HomeReport) -> list[dict]:
 
 
 def rating_sentence(theme: dict) -> Markdown:
-    cap = " (capped at Requires improvement by an overdue high-priority action)" if theme.get("rating_capped") else ""
     ci = theme.get("score_ci95")
+    template = "**Indicative rating: {rating}**"
+    template += (
+        " (capped at Requires improvement by an overdue high-priority action)" if theme.get("rating_capped") else ""
+    )
+    template += ". Score {score}" + (" (95 % range {low:.1f} to {high:.1f})" if ci else "") + ". {evidence}"
     return md(
-        "**Indicative rating: {rating}**{cap}. Score {score}{range}. {evidence}",
+        template,
         rating=_rating(theme).replace(" (capped)", ""),
-        cap=cap,
         score="–" if theme["score"] is None else f"{theme['score']:.1f}",
-        range=f" (95 % range {ci[0]:.1f} to {ci[1]:.1f})" if ci else "",
+        low=ci[0] if ci else None,
+        high=ci[1] if ci else None,
         evidence=evidence(theme).get("words", "").rstrip(".") + ".",
     )
 
