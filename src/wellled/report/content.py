@@ -683,7 +683,7 @@ def closed_in_quarter(summary: dict) -> pd.DataFrame:
                 "Owner": item.get("action_owner"),
                 "Due": item.get("due_on"),
                 "Closed": closed,
-                "Closed on time": "Yes" if late is None or late <= 0 else f"No, {late} days late",
+                "Closed on time": "Yes" if late is None or late <= 0 else f"No, {late} day{'s' * (late > 1)} late",
             }
         )
     return pd.DataFrame(rows, columns=["Action (audit item)", "Owner", "Due", "Closed", "Closed on time"])
