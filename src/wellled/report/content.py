@@ -490,6 +490,11 @@ def narrative(theme: dict, summary: dict) -> Markdown:
         if groups:
             parts.append(groups)
     sentence = "; ".join(parts) + "."
+    combined = [g["respondent_group"] for g in survey["by_group"] if g.get("combined_from")]
+    if combined:
+        said = (summary.get("disclosure") or {}).get("words")
+        fallback = f"{', '.join(combined)} are shown together because one group sent fewer than the minimum"
+        sentence += f" {(said or fallback).rstrip('.')}."
     if audit["items"]:
         sentence += (
             f" Audit compliance {_pct(audit['compliance_pct'])} over "
