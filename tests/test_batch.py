@@ -172,7 +172,7 @@ def test_concerns_read_the_signals_of_decline_thin_evidence_actions_and_response
     assert "statistical signal of decline: Culture" in words
     assert "thin evidence: Culture" in words
     assert "2 overdue high-priority actions, oldest 30 days overdue" in words
-    assert "response rate under 20%: staff 12%" in words
+    assert "response rate under 20%: staff 12.5%" in words
     assert not any("family" in w for w in words), "a suppressed response rate must not be shown"
 
 

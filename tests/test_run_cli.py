@@ -22,7 +22,10 @@ FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
 
 
 def _files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    """Files a user sees (hidden lock files left out)."""
+    if not root.exists():
+        return []
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 @pytest.fixture(scope="module")

@@ -344,6 +344,8 @@ def funnel_chart(
     if limits is None or homes is None or len(homes) < 2 or home_id not in set(homes["home_id"]):
         return None
     limits = limits[limits["valid"] >= max(5.0, float(homes["valid"].min()) / 2)]
+    if limits.empty or limits["group_positive_pct"].isna().all():
+        return None  # too few other homes to compare with: no funnel, no verdict
     narrow = width_in < WIDTH_IN
     fig, ax = _figure(1.95, 0.65, width_in, top_in=0.55 if narrow else 0.35)
     ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")

@@ -148,8 +148,10 @@ def _long_date(day: str | dt.date) -> str:
 
 def report_title(summary: dict) -> Markdown:
     """Two paragraphs the renderer takes as the document title and subtitle (HTML title, PDF metadata)."""
+    marked = "NOT FOR PUBLICATION: " if summary.get("not_for_publication") else ""
     return md(
-        "{name}: Well-led governance report, {period}\n\n{framework}",
+        "{marked}{name}: Well-led governance report, {period}\n\n{framework}",
+        marked=marked,
         name=summary["home_name"],
         period=summary["period"],
         framework=(summary.get("framework") or {}).get("name", ""),
@@ -159,8 +161,10 @@ def report_title(summary: dict) -> Markdown:
 def identity(report: HomeReport) -> Markdown:
     """One line: quarter with its dates and the last day with data (the framework is the subtitle)."""
     s = report.summary
+    warning = "**{notice}**\n\n" if s.get("not_for_publication") else ""
     return md(
-        "**Quarter** {period} ({start} to {end}) · **Data up to** {data_to}",
+        warning + "**Quarter** {period} ({start} to {end}) · **Data up to** {data_to}",
+        notice=s.get("notice", ""),
         period=s["period"],
         start=_long_date(s["period_start"]),
         end=_long_date(s["period_end"]),
@@ -437,10 +441,15 @@ def rating_sentence(theme: dict) -> Markdown:
     template += (
         " (capped at Requires improvement by an overdue high-priority action)" if theme.get("rating_capped") else ""
     )
+    span = theme.get("rating_range") or {}
+    if span.get("low") and span.get("high") and span["low"] != span["high"]:
+        template += " (its 95 % range spans {low_rating} to {high_rating})"
     template += ". Score {score}" + (" (95 % range {low:.1f} to {high:.1f})" if ci else "") + ". {evidence}"
     return md(
         template,
-        rating=_rating(theme).replace(" (capped)", ""),
+        rating=theme["rating"],
+        low_rating=span.get("low"),
+        high_rating=span.get("high"),
         score="–" if theme["score"] is None else f"{theme['score']:.1f}",
         low=ci[0] if ci else None,
         high=ci[1] if ci else None,
