@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import matplotlib
+import pandas as pd
 from IPython.display import Markdown
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -332,6 +333,17 @@ def trend_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart 
     return Chart(f"trend-{home_id}-{theme['id']}", fig, caption, f"Line chart of {theme['label']} over time")
 
 
+def draw_funnel_limits(ax: Axes, limits: pd.DataFrame) -> float:
+    """The 95 % and 99.8 % funnel limits and the centre line; returns the centre (percent positive)."""
+    ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")
+    ax.plot(limits["valid"], limits["lower998_pct"], color=GREY, lw=1, ls="--")
+    ax.plot(limits["valid"], limits["upper95_pct"], color=GREY, lw=1, ls=":", label="95% limits")
+    ax.plot(limits["valid"], limits["lower95_pct"], color=GREY, lw=1, ls=":")
+    centre = float(limits["group_positive_pct"].iloc[0])
+    ax.axhline(centre, color="#555", lw=0.8)
+    return centre
+
+
 @styled
 def funnel_chart(
     limits, homes, home_id: str, theme_id: str, theme_label: str, position: str | None, width_in: float = WIDTH_IN
@@ -348,12 +360,7 @@ def funnel_chart(
         return None  # too few other homes to compare with: no funnel, no verdict
     narrow = width_in < WIDTH_IN
     fig, ax = _figure(1.95, 0.65, width_in, top_in=0.55 if narrow else 0.35)
-    ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")
-    ax.plot(limits["valid"], limits["lower998_pct"], color=GREY, lw=1, ls="--")
-    ax.plot(limits["valid"], limits["upper95_pct"], color=GREY, lw=1, ls=":", label="95% limits")
-    ax.plot(limits["valid"], limits["lower95_pct"], color=GREY, lw=1, ls=":")
-    centre = float(limits["group_positive_pct"].iloc[0])
-    ax.axhline(centre, color="#555", lw=0.8)
+    centre = draw_funnel_limits(ax, limits)
     others = homes[homes["home_id"] != home_id]
     this = homes[homes["home_id"] == home_id]
     ax.scatter(others["valid"], others["positive_pct"], s=18, color=SKY, edgecolor="white", lw=0.5, label="Other homes")

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT
-from wellled.report.charts import BLUE, GREY, SKY, VERMILLION, WIDTH_IN, Chart, literal, styled
+from wellled.report.charts import BLUE, SKY, VERMILLION, WIDTH_IN, Chart, draw_funnel_limits, literal, styled
 
 CELL_COLOURS = {
     OUTSTANDING: "#0072B2",
@@ -117,12 +117,7 @@ def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label
     fig = Figure(figsize=(WIDTH_IN, height))
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.8 / WIDTH_IN, right=1 - 0.2 / WIDTH_IN, bottom=0.5 / height, top=1 - 0.35 / height)
-    ax.plot(limits["valid"], limits["upper998_pct"], color=GREY, lw=1, ls="--", label="99.8% limits")
-    ax.plot(limits["valid"], limits["lower998_pct"], color=GREY, lw=1, ls="--")
-    ax.plot(limits["valid"], limits["upper95_pct"], color=GREY, lw=1, ls=":", label="95% limits")
-    ax.plot(limits["valid"], limits["lower95_pct"], color=GREY, lw=1, ls=":")
-    centre = float(limits["group_positive_pct"].iloc[0])
-    ax.axhline(centre, color="#555", lw=0.8)
+    centre = draw_funnel_limits(ax, limits)
     side = homes["funnel"].astype("string").fillna("within")
     inside, outside = homes[side == "within"], homes[side != "within"]
     ax.scatter(inside["valid"], inside["positive_pct"], s=18, color=SKY, edgecolor="white", lw=0.5, label="Home")
