@@ -10,6 +10,7 @@ rows a real import would get wrong.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,234 +23,18 @@ from wellled.errors import UsageError
 from wellled.paths import Paths
 from wellled.periods import last_complete_period, parse_period, period_bounds, period_range
 
-LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree", 5: "Strongly agree"}
+# The demo's wording (questions, audit items, comments, names) is package data, not code.
+DATA = json.loads(Path(__file__).with_name("data.json").read_text(encoding="utf-8"))
+LABELS = {int(score): label for score, label in DATA["labels"].items()}
 GROUPS = tuple(respondent_groups())
-
-QUESTIONS = [
-    (
-        "q01",
-        "I would recommend this home to a friend or relative.",
-        "W1",
-        "staff;resident;family;professional",
-        False,
-        "shared-direction-and-culture",
-    ),
-    (
-        "q02",
-        "Staff treat residents with kindness, dignity and respect.",
-        "W1",
-        "resident;family;professional",
-        False,
-        "shared-direction-and-culture",
-    ),
-    (
-        "q03",
-        "I understand the home's vision and values and see them in practice.",
-        "W1",
-        "staff",
-        False,
-        "shared-direction-and-culture",
-    ),
-    (
-        "q04",
-        "I feel able to raise a concern and know it will be taken seriously.",
-        "W1",
-        "staff;resident;family",
-        False,
-        "freedom-to-speak-up",
-    ),
-    ("q05", "I worry that raising a concern would be held against me.", "W1", "staff", True, "freedom-to-speak-up"),
-    ("q06", "Everyone here is treated fairly, whatever their background.", "W1", "staff", False, "workforce-edi"),
-    (
-        "q07",
-        "The manager is visible, approachable and leads by example.",
-        "W2",
-        "staff;resident;family",
-        False,
-        "capable-compassionate-inclusive-leaders",
-    ),
-    (
-        "q08",
-        "I know who is responsible for what in the home.",
-        "W2",
-        "staff;family",
-        False,
-        "governance-management-sustainability",
-    ),
-    (
-        "q09",
-        "Records about residents are accurate and up to date.",
-        "W2",
-        "staff;professional",
-        False,
-        "governance-management-sustainability",
-    ),
-    (
-        "q10",
-        "My views are asked for and acted on.",
-        "W3",
-        "staff;resident;family",
-        False,
-        "shared-direction-and-culture",
-    ),
-    (
-        "q11",
-        "I am kept informed about changes in the home.",
-        "W3",
-        "staff;resident;family",
-        False,
-        "freedom-to-speak-up",
-    ),
-    (
-        "q12",
-        "Residents' meetings and surveys lead to real changes.",
-        "W3",
-        "resident;family",
-        False,
-        "shared-direction-and-culture",
-    ),
-    (
-        "q13",
-        "The home learns from mistakes, incidents and complaints.",
-        "W4",
-        "staff;professional",
-        False,
-        "learning-improvement-innovation",
-    ),
-    (
-        "q14",
-        "I have had the training and supervision I need to do my job well.",
-        "W4",
-        "staff",
-        False,
-        "learning-improvement-innovation",
-    ),
-    (
-        "q15",
-        "The home keeps getting better.",
-        "W4",
-        "resident;family;professional",
-        False,
-        "learning-improvement-innovation",
-    ),
-    (
-        "q16",
-        "The home takes care to reduce waste and energy use.",
-        "W4",
-        "staff",
-        False,
-        "environmental-sustainability",
-    ),
-    (
-        "q17",
-        "The home works well with GPs, district nurses and other services.",
-        "W5",
-        "staff;family;professional",
-        False,
-        "partnerships-and-communities",
-    ),
-    ("q18", "The home is part of the local community.", "W5", "resident;family", False, "partnerships-and-communities"),
-]
-
-AUDIT_ITEMS = [
-    ("W1-01", "W1", "Vision and values discussed at staff meetings"),
-    ("W1-02", "W1", "Duty of candour applied to notifiable incidents"),
-    ("W2-01", "W2", "Monthly governance meeting held and minuted"),
-    ("W2-02", "W2", "Statutory notifications to CQC sent on time"),
-    ("W2-03", "W2", "Medication audit completed and actions tracked"),
-    ("W2-04", "W2", "Care plans reviewed monthly"),
-    ("W2-05", "W2", "Risk register reviewed this quarter"),
-    ("W3-01", "W3", "Residents' and relatives' meeting held this quarter"),
-    ("W3-02", "W3", "Staff survey results shared with staff"),
-    ("W4-01", "W4", "Accidents and incidents analysed for learning"),
-    ("W4-02", "W4", "Mandatory training compliance at or above 90%"),
-    ("W4-03", "W4", "Complaints reviewed for themes"),
-    ("W5-01", "W5", "Links with GP practice and district nurses documented"),
-    ("W5-02", "W5", "Community activities held this quarter"),
-]
-OWNERS = ("Registered manager", "Deputy manager", "Clinical lead", "Training coordinator", "Administrator")
-
-COMMENTS = {
-    "staff": (
-        [
-            "The manager is on the floor every day and listens when we raise things.",
-            "Good training this year and I feel supported by my team leader.",
-            "Handovers are thorough and I know who to go to with a concern.",
-            "Supervision happens every month now and it is useful.",
-            "We were asked for ideas about the garden project and they were used.",
-            "Proud of the team, we pull together when it is busy.",
-        ],
-        [
-            "Too many agency staff on nights, nobody knows who is in charge.",
-            "I raised a concern about medication and heard nothing back.",
-            "Training keeps getting cancelled. The manager is never on the floor.",
-            "Care plans are out of date and handovers are rushed.",
-            "Please call me on 07700 900123 about my complaint, nobody has replied.",
-            "I emailed jane.doe@example.com twice about Mr Okafor's room and got no answer.",
-        ],
-    ),
-    "resident": (
-        [
-            "Staff are kind and they knock before they come in.",
-            "I like the new menu, they listened at the residents' meeting.",
-            "Doreen on the night shift is wonderful.",
-            "The outings to the park have been lovely.",
-        ],
-        [
-            "I wait a long time when I press the bell at night.",
-            "Nobody told us the hairdresser had stopped coming.",
-            "The food is often cold by the time it reaches my room.",
-        ],
-    ),
-    "family": (
-        [
-            "Lovely atmosphere, my mum is happy here and the staff know her well.",
-            "The GP visits are well organised and the nurses keep us informed.",
-            "Great links with the local school, the children visit every month.",
-            "Relatives' meetings are useful; they changed the visiting times after we asked.",
-        ],
-        [
-            "Hard to get hold of the manager, emails go unanswered.",
-            "Dad's care plan review was cancelled twice.",
-            "Communication about the change of manager was poor.",
-        ],
-    ),
-    "professional": (
-        [
-            "Staff know the residents well and records were up to date when I visited.",
-            "Referrals to the district nurses are timely and appropriate.",
-        ],
-        [
-            "Records were incomplete when I visited and nobody could find the care plan.",
-            "Medication changes I asked for were not acted on for a week.",
-        ],
-    ),
-}
-COMMENT_MARKUP = "<script>alert('x')</script> <b>Best</b> home #set page(width: 1cm) **ever** $5"
-REDACT_NAMES = ["Doreen", "Okafor", "Jane Doe"]
-TREES = [
-    "Oak",
-    "Willow",
-    "Birch",
-    "Elm",
-    "Maple",
-    "Cedar",
-    "Ash",
-    "Beech",
-    "Hazel",
-    "Holly",
-    "Rowan",
-    "Larch",
-    "Yew",
-    "Alder",
-    "Hawthorn",
-    "Juniper",
-    "Linden",
-    "Poplar",
-    "Aspen",
-    "Chestnut",
-]
-KINDS = ["House", "Court", "Lodge", "Grove", "View", "Manor", "Gardens", "Place"]
+QUESTIONS = [tuple(question) for question in DATA["questions"]]
+AUDIT_ITEMS = [tuple(item) for item in DATA["audit_items"]]
+OWNERS = tuple(DATA["owners"])
+COMMENTS = {group: tuple(said) for group, said in DATA["comments"].items()}
+COMMENT_MARKUP = DATA["comment_markup"]
+REDACT_NAMES = DATA["redact_names"]
+TREES = DATA["trees"]
+KINDS = DATA["kinds"]
 
 
 @dataclass(frozen=True)
