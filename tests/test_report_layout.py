@@ -197,3 +197,23 @@ def test_committed_notebooks_hold_no_outputs_or_execution_counts():
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: clear outputs before commit"
+
+
+@pytest.mark.slow
+def test_the_saf_and_kloe_reports_of_one_home_coexist(demo_data, tmp_path):
+    for framework in ("cqc-kloe-2017", "cqc-saf-2024"):
+        done = run_cli(
+            "report", "elm-grove", "--framework", framework, "--format", "html",
+            "--data", str(demo_data.data), "--reports", str(tmp_path),
+        )  # fmt: skip
+        assert done.code == 0, done.stdout + done.stderr
+    [quarter] = [path for path in (tmp_path / "elm-grove").iterdir() if not path.name.startswith(".")]
+    assert sorted((tmp_path / "elm-grove").rglob("governance-report.html")) == [
+        quarter / "cqc-saf-2024" / "governance-report.html",
+        quarter / "governance-report.html",
+    ], "the default framework in the quarter's folder, any other in a folder of its own"
+    kloe, saf = quarter / "governance-report.html", quarter / "cqc-saf-2024" / "governance-report.html"
+    assert "We statement" in saf.read_text(encoding="utf-8")
+    assert "We statement" not in kloe.read_text(encoding="utf-8")
+    assert json.loads(kloe.with_name("summary.json").read_text())["framework"]["id"] == "cqc-kloe-2017"
+    assert json.loads(saf.with_name("summary.json").read_text())["framework"]["id"] == "cqc-saf-2024"
