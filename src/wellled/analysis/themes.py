@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -90,7 +90,8 @@ class AnalysisParams:
     @property
     def suppression(self) -> SuppressionParams:
         """The disclosure-control parameters."""
-        return SuppressionParams(self.min_respondents, tuple((first, second) for first, second in self.combine))
+        pairs = tuple(tuple(pair) for pair in self.combine)  # validated by SuppressionParams, whatever their length
+        return SuppressionParams(self.min_respondents, cast(tuple[tuple[str, str], ...], pairs))
 
     def as_dict(self) -> dict:
         """The parameters as plain JSON-ready values, for provenance."""
