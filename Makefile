@@ -66,11 +66,11 @@ reports: setup ## Every home's report (latest quarter, or PERIOD=), the overview
 test-deps: ## Install axe-core (pinned in tests/a11y/package-lock.json) for the accessibility test
 	npm ci --prefix tests/a11y --no-audit --no-fund
 
-test: setup ## Run the whole test suite (real notebook, real GX suites, real PDF and browser)
-	$(BIN)/pytest -q
+test: setup ## Run the whole test suite (real notebook, real GX suites, real PDF and browser), one worker per core
+	$(BIN)/pytest -q -n auto --dist loadscope
 
 test-fast: setup ## Run the tests not marked slow (no notebook, render, browser, make or check-rule runs)
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -n auto --dist loadscope -m "not slow"
 
 lint: setup ## Check the code: ruff lint, ruff format, mypy
 	$(BIN)/ruff check src tests bench

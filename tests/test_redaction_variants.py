@@ -140,18 +140,21 @@ class _TooSlow(Exception):
 
 
 def _timed(function, text: str, limit: float) -> float:
+    """CPU seconds this process spends on ``function(text)``, stopped at ``limit``: other work sharing the
+    machine's cores does not count, so the test judges the algorithm, not the load."""
+
     def alarm(*_):
         raise _TooSlow
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, limit)
+    previous = signal.signal(signal.SIGVTALRM, alarm)
+    signal.setitimer(signal.ITIMER_VIRTUAL, limit)
     try:
-        started = time.perf_counter()
+        started = time.process_time()
         function(text)
-        return time.perf_counter() - started
+        return time.process_time() - started
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
 
 
 KLOE = load_framework("cqc-kloe-2017")
