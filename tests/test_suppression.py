@@ -603,14 +603,27 @@ DEMO_PARAMS = {
 }
 
 
+DEMO_FIGURES: dict[tuple, pd.DataFrame] = {}
+DEMO_SUMMARIES: dict[tuple, dict] = {}  # built once per module: the fast and the slow test share the latest quarter
+
+
+def demo_summary(clean: CleanData, framework, params: AnalysisParams, home_id: str, period: str) -> dict:
+    key = (id(clean), framework.id, params)
+    if key not in DEMO_FIGURES:
+        DEMO_FIGURES[key] = theme_figures(clean, framework, params)
+    if (*key, home_id, period) not in DEMO_SUMMARIES:
+        summary = build_summary(clean, home_id, period, framework, params, DEMO_FIGURES[key])
+        DEMO_SUMMARIES[(*key, home_id, period)] = summary
+    return DEMO_SUMMARIES[(*key, home_id, period)]
+
+
 def attack_demo(clean: CleanData, framework_id: str, params: AnalysisParams, home_quarters: list) -> int:
     """Attack the summary of each home-quarter; check its pools and trends; return the number of targets."""
     framework = load_framework(framework_id)
     questions = questions_per_theme(clean.questions, framework)
-    figures = theme_figures(clean, framework, params)
     summaries, attacked = {}, 0
     for home_id, period in home_quarters:
-        summary = build_summary(clean, home_id, period, framework, params, figures)
+        summary = demo_summary(clean, framework, params, home_id, period)
         summaries[(home_id, period)] = summary
         targets, recovered = Attack(summary, params.min_respondents, questions).run()
         attacked += targets
