@@ -13,6 +13,7 @@ from scipy.stats import binomtest, chi2_contingency
 from wellled.analysis.stats import (
     Z95,
     Z998,
+    dispersion,
     funnel_limits,
     funnel_limits_overdispersed,
     funnel_position,
@@ -121,3 +122,44 @@ def test_no_overdispersion_adds_nothing():
     phi, tau2 = overdispersion([0.7] * 6, [50, 80, 100, 120, 150, 200], 0.7)
     assert (phi, tau2) == (0.0, 0.0)
     assert funnel_limits_overdispersed(0.7, 100, tau2) == pytest.approx(funnel_limits(0.7, 100))
+
+
+def test_dispersion_reproduces_funnelplotr_documented_phi():
+    """FunnelPlotR's own documented φ, reproduced with wellled's φ and τ² step.
+
+    Source: NHS-R FunnelPlotR, tests/testthat/test-classes_methods.R (nhs-r-community/FunnelPlotR at commit
+    2e91c8dd96c350a5297959a8cccdc493cc72eba7; the same expectation in the CRAN mirror cran/FunnelPlotR at
+    1bc9cf6920e02a3481f6193b6cf2aeabe0c86fff): six units with numerators 100, 150, 180, 80, 120, 225 and
+    denominators 108, 112, 165, 95, 100, 220 under the package defaults give ``round(phi, 6) == 2.948033``.
+    The defaults are an indirectly standardised ratio with the SHMI method (R/od_adjustment.R at commit
+    225b14db38b449992b9d20300feaa8e7ee3c997d: transformed_zscore, truncation, phi_func, tau_func): zᵢ =
+    √Eᵢ · ln(Oᵢ/Eᵢ), sᵢ = 1/√Eᵢ, and 10 % truncation by rank group floor(rankᵢ · 10 / (N + 1)), dropping
+    groups 0 and 9. For N = 6 the ranks 1..6 fall in groups 1, 2, 4, 5, 7, 8, so nothing is dropped and φ is
+    the plain mean of the squared z: the case of ``dispersion`` with ``trim=0``. (Its Spiegelhalter/CQC
+    variant, square root and 10 % winsorising, would give 2.327 here; the published 2.948033 pins the method.)
+
+    wellled itself works on the proportion scale, not on this log scale; the test reproduces the published
+    number by feeding the package's z-scores and standard errors to the scale-free step wellled uses.
+    """
+    observed = np.array([100, 150, 180, 80, 120, 225], dtype=float)
+    expected = np.array([108, 112, 165, 95, 100, 220], dtype=float)
+    # by hand: z = sqrt(E) ln(O/E) = (-0.79980, 3.09168, 1.11768, -1.67499, 1.82322, 0.33333);
+    # z^2 = (0.63968, 9.55849, 1.24921, 2.80559, 3.32412, 0.11111), sum 17.68820, phi = 17.68820 / 6 = 2.948033
+    z = np.sqrt(expected) * np.log(observed / expected)
+    assert z == pytest.approx([-0.79980, 3.09168, 1.11768, -1.67499, 1.82322, 0.33333], abs=1e-5)
+    phi, tau2 = dispersion(z, 1 / np.sqrt(expected), trim=0.0)
+    assert round(phi, 6) == 2.948033  # the documented value
+    # tau2 is not published; by hand (DerSimonian-Laird, as tau_func): w = 1/s^2 = E,
+    # sum w = 800, sum w^2 = 118858, so sum w - sum w^2 / sum w = 800 - 148.5725 = 651.4275;
+    # N phi - (N - 1) = 17.68820 - 5 = 12.68820; tau2 = 12.68820 / 651.4275 = 0.0194775
+    assert tau2 == pytest.approx(0.0194775, abs=1e-7)
+    # wellled's default 10 % winsorising pulls the ends in to the 10th and 90th percentiles
+    # (-1.23740 and 2.45745): z^2 sum = 0.63968 + 6.03905 + 1.24921 + 1.53115 + 3.32412 + 0.11111 = 12.89432
+    assert dispersion(z, 1 / np.sqrt(expected))[0] == pytest.approx(12.89432 / 6, abs=1e-5)
+
+
+def test_overdispersion_is_dispersion_on_the_proportion_scale():
+    # the proportion-scale wrapper is the scale-free step with z = (p - p0) / sqrt(p0 (1 - p0) / n)
+    p, n, p0 = np.array([0.5, 0.62, 0.7, 0.81, 0.9, 0.75]), np.array([40, 80, 100, 120, 60, 200]), 0.72
+    se = np.sqrt(p0 * (1 - p0) / n)
+    assert overdispersion(p, n, p0) == pytest.approx(dispersion((p - p0) / se, se))

@@ -7,6 +7,7 @@ Public API (vectorised: scalars or numpy arrays in, the same out; no I/O):
 - :func:`funnel_limits` ``(group_proportion, valid, z=Z998) -> (lower, upper)`` as proportions 0..1.
 - :func:`funnel_position` ``(proportion, valid, group_proportion, z=Z998, tau2=0) -> above/within/below``.
 - :func:`overdispersion` ``(proportion, valid, group_proportion, trim=0.1) -> (phi, tau2)``.
+- :func:`dispersion` ``(z, se, trim=0.1) -> (phi, tau2)``: the same from z-scores on any scale.
 - :func:`funnel_limits_overdispersed` ``(group_proportion, valid, tau2, z=Z998) -> (lower, upper)``.
 
 Where a denominator is zero the result is NaN (or None for positions).
@@ -106,9 +107,8 @@ def funnel_position(proportion, valid, group_proportion, z: float = Z998, tau2=0
 def overdispersion(proportion, valid, group_proportion: float, trim: float = 0.1) -> tuple[float, float]:
     """(φ, τ²) of units around ``group_proportion`` (Spiegelhalter 2005; as FunnelPlotR, additive method).
 
-    zᵢ = (pᵢ − p0)/sᵢ with sᵢ = √(p0(1−p0)/nᵢ); the z-scores are winsorised at the ``trim`` and 1 − ``trim``
-    quantiles; φ = mean of the squared winsorised z. If N·φ > N − 1, τ² = (N·φ − (N − 1)) / (Σwᵢ − Σwᵢ²/Σwᵢ)
-    with wᵢ = 1/sᵢ², else 0. τ² is on the proportion scale (a between-unit variance).
+    zᵢ = (pᵢ − p0)/sᵢ with sᵢ = √(p0(1−p0)/nᵢ) on the proportion scale, then :func:`dispersion`; τ² is a
+    between-unit variance of the proportion.
 
     >>> phi, tau2 = overdispersion([0.5, 0.6, 0.7, 0.8, 0.9], [100] * 5, 0.7)
     >>> round(phi, 3), round(tau2, 5)
@@ -120,7 +120,24 @@ def overdispersion(proportion, valid, group_proportion: float, trim: float = 0.1
     if len(p) == 0 or not 0 < p0 < 1:
         return math.nan, 0.0
     s = np.sqrt(p0 * (1 - p0) / n)
-    z = (p - p0) / s
+    return dispersion((p - p0) / s, s, trim)
+
+
+def dispersion(z, se, trim: float = 0.1) -> tuple[float, float]:
+    """(φ, τ²) from units' z-scores and standard errors: winsorise, average the squares, DerSimonian–Laird.
+
+    The z-scores are winsorised at the ``trim`` and 1 − ``trim`` quantiles (linear interpolation, R's
+    default); φ = mean of the squared winsorised z. If N·φ > N − 1, τ² = (N·φ − (N − 1)) / (Σwᵢ − Σwᵢ²/Σwᵢ)
+    with wᵢ = 1/seᵢ², else 0; τ² is on the scale of the standard errors.
+
+    >>> phi, tau2 = dispersion([-2.0, 0.0, 2.0], [0.1, 0.1, 0.1], trim=0.0)
+    >>> round(phi, 4), round(tau2, 4)
+    (2.6667, 0.03)
+    """
+    z = np.asarray(z, dtype=float)
+    s = np.asarray(se, dtype=float)
+    if len(z) == 0:
+        return math.nan, 0.0
     low, high = np.quantile(z, [trim, 1 - trim])
     phi = float(np.mean(np.clip(z, low, high) ** 2))
     count = len(z)
