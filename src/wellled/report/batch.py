@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from wellled.errors import RunError, UsageError, WellledError
-from wellled.paths import Paths
+from wellled.paths import RESERVED_HOME_IDS, Paths, reserved_home_message
 from wellled.report.options import notebook_parameters
 
 if TYPE_CHECKING:
@@ -497,6 +497,8 @@ def run_batch(
     from wellled.analysis.themes import theme_figures
 
     chosen, outcomes = latest_periods(clean, select_homes(clean, batch.homes, batch.region), period)
+    for home in sorted(RESERVED_HOME_IDS & set(chosen)):  # its folder is wellled's own: fail it, run the rest
+        outcomes.append(Outcome(home, chosen.pop(home), FAILED, error=reserved_home_message(home)))
     key = inputs_key(paths, clean, framework, options)
     folders = {home: paths.report_dir(home, quarter, framework.id).resolve() for home, quarter in chosen.items()}
     recorded = {home: recorded_fingerprint(folder) for home, folder in folders.items()}
