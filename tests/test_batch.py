@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import run_cli
+from wellled.analysis.clean_data import load_clean
 from wellled.analysis.framework import load_framework
 from wellled.analysis.themes import AnalysisParams, theme_figures
 from wellled.errors import UsageError
@@ -107,6 +108,19 @@ def test_a_home_cannot_take_the_name_of_a_folder_reports_keeps_for_itself(clean,
     assert [(o.home_id, o.status) for o in outcomes] == [("overview", batch.FAILED)]
     assert "reports/overview/ is wellled's own folder" in outcomes[0].error
     assert not paths.reports.exists()
+
+
+def test_clean_tables_kept_for_the_next_home_are_each_callers_own_and_follow_every_change(demo_data, tmp_path):
+    paths = _copy(demo_data, tmp_path)
+    first = load_clean(paths)
+    first.answers["score"] = pd.array([0] * len(first.answers), dtype="Int8")  # one home's notebook changes its copy
+    first.homes["home_name"] = "Changed"
+    second = load_clean(paths)
+    assert (second.answers["score"] >= 1).all() and "Changed" not in set(second.homes["home_name"])
+    homes = pd.read_parquet(paths.clean_table("homes"))
+    homes["home_name"] = homes["home_name"].str.upper()
+    homes.to_parquet(paths.clean_table("homes"), index=False)  # `wellled check` rewrote a table
+    assert "OAK HOUSE" in set(load_clean(paths).homes["home_name"])
 
 
 def test_homes_are_chosen_by_id_and_region_and_mistakes_name_what_is_known(clean):
