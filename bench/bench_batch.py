@@ -9,18 +9,14 @@ Target: at least 4x faster than the naive way; the second run under 10 s for 50 
 whole process tree; compare its seconds per home with a 50-home run (target within 1.2x, under 10 minutes,
 peak under 4 GiB).
 
-`--wired` also times the batch with a copy of the home notebook that reads the run's `figures_file` instead of
-recomputing every home's figures (what the home notebook does once it declares that parameter).
-
 Usage: .venv/bin/python bench/bench_batch.py [--homes 50] [--quarters 8] [--jobs 2] [--naive-homes N]
-       [--scale] [--wired]
+       [--scale] [--render N] [--data DIR] [--log FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import subprocess
 import sys
@@ -94,25 +90,6 @@ def _wellled(*args: str) -> list[str]:
     return [str(BIN / "wellled"), *args]
 
 
-def _wired_notebook(folder: Path) -> Path:
-    """The home notebook with a ``figures_file`` parameter whose figures replace the recomputation."""
-    notebook = json.loads(HOME_NOTEBOOK.read_text(encoding="utf-8"))
-    for cell in notebook["cells"]:
-        source = "".join(cell["source"])
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            cell["source"] = source + '\nfigures_file = ""'
-        elif "load_home_report(" in source:
-            cell["source"] = source.replace(
-                "home = report.load_home_report(",
-                "import pandas as _pd\nif figures_file:\n"
-                "    report.theme_figures = lambda *_a, **_k: _pd.read_parquet(figures_file)\n"
-                "home = report.load_home_report(",
-            )
-    path = folder / "home-report-wired.ipynb"
-    path.write_text(json.dumps(notebook), encoding="utf-8")
-    return path
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--homes", type=int, default=50)
@@ -120,8 +97,6 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--naive-homes", type=int, default=None, help="time the naive way on this many homes")
     parser.add_argument("--scale", action="store_true", help="only `wellled reports`, with peak memory")
-    parser.add_argument("--wired", action="store_true", help="also time with the figures file wired in")
-    parser.add_argument("--wired-only", action="store_true", help="time only the run with the figures file wired in")
     parser.add_argument("--data", type=Path, help="demo data already written and checked (default: write it)")
     parser.add_argument("--render", type=int, help="render only the first N homes (--homes), e.g. 50 of 300")
     parser.add_argument("--log", type=Path, help="append the runs' one-line-per-home output to this file as it comes")
@@ -148,9 +123,8 @@ def main() -> int:
         if args.render:
             homes = homes[: args.render]
             batch += ["--homes", ",".join(homes)]
-        if args.wired_only:
-            batch += ["--notebook", str(_wired_notebook(root))]
         seconds, peak, _ = _run(batch, env, args.log)
+        batch_cpu = CPU[0]
         print(
             f"wellled reports --jobs {args.jobs}: {seconds:.1f} s for {len(homes)} homes "
             f"({seconds / len(homes):.2f} s a home; CPU {CPU[0]:.0f} s, {CPU[0] / len(homes):.2f} s a home), "
@@ -158,14 +132,6 @@ def main() -> int:
         )
         again, _, _ = _run(batch, env, args.log)
         print(f"second run, nothing changed: {again:.1f} s (CPU {CPU[0]:.1f} s)")
-        if args.wired and not args.wired_only:
-            wired = _wired_notebook(root)
-            seconds_w, peak_w, _ = _run([*batch, "--force", "--notebook", str(wired)], env)
-            print(
-                f"wellled reports --jobs {args.jobs}, figures file wired into the notebook: {seconds_w:.1f} s "
-                f"({seconds_w / len(homes):.2f} s a home; CPU {CPU[0]:.0f} s, {CPU[0] / len(homes):.2f} s a home), "
-                f"peak memory {peak_w / 2**30:.2f} GiB"
-            )
         if args.scale:
             return 0
         naive_homes = homes[: args.naive_homes or len(homes)]
@@ -198,6 +164,11 @@ def main() -> int:
         )
         estimate = per_home * len(homes)
         print(f"ratio naive / wellled for {len(homes)} homes, wall: {estimate / seconds:.2f}x (target >= 4x)")
+        cpu_ratio = naive_cpu / len(naive_homes) / (batch_cpu / len(homes))
+        print(
+            f"ratio naive / wellled CPU a home: {cpu_ratio:.2f}x"
+            " (with --jobs 2 on two idle cores the wall ratio is about twice this)"
+        )
     return 0
 
 

@@ -3,6 +3,7 @@ no state between homes, the provider overview and the index, and a real Dask clu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -11,11 +12,13 @@ import pandas as pd
 import pytest
 
 from tests.conftest import run_cli
+from wellled.analysis.clean_data import load_clean
 from wellled.analysis.framework import load_framework
 from wellled.analysis.themes import AnalysisParams, theme_figures
 from wellled.errors import UsageError
 from wellled.paths import Paths
 from wellled.report import batch, overview, stage
+from wellled.report.options import ReportOptions
 
 PERIOD = "2026-Q3"
 LEAK_NOTEBOOK = {
@@ -77,6 +80,47 @@ def test_report_dir_adds_the_framework_only_when_it_is_not_the_default():
     assert paths.overview_dir(PERIOD, "cqc-saf-2024") == Path("r/overview/2026-Q3/cqc-saf-2024")
     with pytest.raises(UsageError):
         paths.report_dir("oak-house", PERIOD, "../x")
+
+
+def test_a_home_cannot_take_the_name_of_a_folder_reports_keeps_for_itself(clean, tmp_path):
+    paths = Paths(tmp_path / "d", tmp_path / "r")
+    for reserved in ("overview", "logs", "data-quality"):
+        with pytest.raises(UsageError, match=f"home id '{reserved}' cannot have a report"):
+            paths.report_dir(reserved, PERIOD)
+    assert paths.report_dir("overview-house", PERIOD) == tmp_path / "r/overview-house/2026-Q3"
+    # a home called "overview" in the data: its report fails with the reason, the other homes still run
+    renamed = {
+        name: getattr(clean, name).assign(home_id=getattr(clean, name)["home_id"].replace("oak-house", "overview"))
+        for name in ("homes", "responses", "audits")
+    }
+    data = dataclasses.replace(clean, **renamed)
+    options = ReportOptions(formats=("html",), renderer="builtin")
+    outcomes = batch.run_batch(
+        paths,
+        data,
+        load_framework(),
+        "cqc-kloe-2017",
+        PERIOD,
+        options,
+        batch.BatchOptions(homes=("overview",)),
+        tmp_path,
+    )
+    assert [(o.home_id, o.status) for o in outcomes] == [("overview", batch.FAILED)]
+    assert "reports/overview/ is wellled's own folder" in outcomes[0].error
+    assert not paths.reports.exists()
+
+
+def test_clean_tables_kept_for_the_next_home_are_each_callers_own_and_follow_every_change(demo_data, tmp_path):
+    paths = _copy(demo_data, tmp_path)
+    first = load_clean(paths)
+    first.answers["score"] = pd.array([0] * len(first.answers), dtype="Int8")  # one home's notebook changes its copy
+    first.homes["home_name"] = "Changed"
+    second = load_clean(paths)
+    assert (second.answers["score"] >= 1).all() and "Changed" not in set(second.homes["home_name"])
+    homes = pd.read_parquet(paths.clean_table("homes"))
+    homes["home_name"] = homes["home_name"].str.upper()
+    homes.to_parquet(paths.clean_table("homes"), index=False)  # `wellled check` rewrote a table
+    assert "OAK HOUSE" in set(load_clean(paths).homes["home_name"])
 
 
 def test_homes_are_chosen_by_id_and_region_and_mistakes_name_what_is_known(clean):

@@ -34,6 +34,10 @@ REPORT_STEM = "governance-report"
 OVERVIEW_STEM = "provider-overview"
 DEFAULT_FRAMEWORK_ID = "cqc-kloe-2017"
 OVERVIEW_FOLDER = "overview"
+LOGS_FOLDER = "logs"
+DATA_QUALITY_FOLDER = "data-quality"
+# Folders of REPORTS/ that are not a home's: a home with one of these ids would share them.
+RESERVED_HOME_IDS = frozenset({OVERVIEW_FOLDER, LOGS_FOLDER, DATA_QUALITY_FOLDER})
 
 
 def require_slug(value: str, what: str = "home") -> str:
@@ -41,6 +45,21 @@ def require_slug(value: str, what: str = "home") -> str:
     if not value or not SLUG_PATTERN.match(value):
         raise UsageError(f"{what} {value!r} is not an id like 'oak-house' (lower-case letters, digits and hyphens)")
     return value
+
+
+def require_home_id(value: str) -> str:
+    """``require_slug`` for a home, refusing the ids of the folders REPORTS/ keeps for itself."""
+    require_slug(value)
+    if value in RESERVED_HOME_IDS:
+        raise UsageError(reserved_home_message(value))
+    return value
+
+
+def reserved_home_message(home_id: str) -> str:
+    return (
+        f"home id {home_id!r} cannot have a report: reports/{home_id}/ is wellled's own folder "
+        f"({', '.join(sorted(RESERVED_HOME_IDS))} are reserved); give the home another id in the data"
+    )
 
 
 @dataclass(frozen=True)
@@ -109,15 +128,15 @@ class Paths:
     # reports and logs
     @property
     def logs_dir(self) -> Path:
-        return self.reports / "logs"
+        return self.reports / LOGS_FOLDER
 
     @property
     def data_quality_dir(self) -> Path:
-        return self.reports / "data-quality"
+        return self.reports / DATA_QUALITY_FOLDER
 
     def report_dir(self, home_id: str, period: str, framework_id: str = DEFAULT_FRAMEWORK_ID) -> Path:
         """``REPORTS/HOME/PERIOD/`` for the default framework, ``REPORTS/HOME/PERIOD/<framework-id>/`` otherwise."""
-        folder = self.reports / require_slug(home_id) / period
+        folder = self.reports / require_home_id(home_id) / period
         return folder if framework_id == DEFAULT_FRAMEWORK_ID else folder / require_slug(framework_id, "framework")
 
     def overview_dir(self, period: str, framework_id: str = DEFAULT_FRAMEWORK_ID) -> Path:

@@ -1,10 +1,16 @@
 """The one place the analysis reads files: clean Parquet tables, their hashes, and the names to redact.
 
 Public API: :func:`load_clean` ``(paths) -> CleanData``, a frozen bundle of the clean frames.
+
+A process keeps the last data set it read: a warm report kernel renders many homes from the same clean tables,
+and reads them once. Each call gets its own shallow copies (pandas copy-on-write: changing one never changes
+another's), and any change to a table, the manifest or the names to redact reads them again.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -30,7 +36,38 @@ class CleanData:
     redact_names: tuple[str, ...] = ()
 
 
+_LAST: dict[str, tuple[tuple, CleanData]] = {}
+
+
+def _stamp(paths: Paths) -> tuple:
+    files = (paths.manifest, *(paths.clean_table(name) for name in TABLES), paths.redact_names_file)
+    stamps: list[tuple[int, int, int] | None] = []
+    for path in files:
+        try:
+            status = os.stat(path)
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((status.st_ino, status.st_mtime_ns, status.st_size))
+    return tuple(stamps)
+
+
+def _own_copy(clean: CleanData) -> CleanData:
+    frames = {name: getattr(clean, name).copy(deep=False) for name in TABLES}
+    return dataclasses.replace(clean, **frames, input_sha256=dict(clean.input_sha256))
+
+
 def load_clean(paths: Paths) -> CleanData:
+    """:func:`read_clean`, or the same tables again when nothing under ``paths.clean`` changed since."""
+    key, stamp = str(paths.clean.resolve()), _stamp(paths)
+    last = _LAST.get(key)
+    if last is None or last[0] != stamp:
+        _LAST.clear()
+        _LAST[key] = (stamp, read_clean(paths))
+    return _own_copy(_LAST[key][1])
+
+
+def read_clean(paths: Paths) -> CleanData:
     """Read DATA/clean (under the data folder's shared lock) and DATA/raw/redact-names.txt if present.
 
     A ``clean/`` whose manifest records another schema version, or whose tables do not have the declared

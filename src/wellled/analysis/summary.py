@@ -276,8 +276,10 @@ def build_summary(
         .size()
         .reset_index(name="questionnaires")
     )
-    scored = scored_answers(clean.answers, clean.questions, framework)
-    mine_scored = scored.loc[(scored["home_id"] == home_id) & (scored["period"] == period)]
+    answers = clean.answers
+    mine_scored = scored_answers(
+        answers.loc[(answers["home_id"] == home_id) & (answers["period"] == period)], clean.questions, framework
+    )
     protected = protected_groups(mine_scored, params, questionnaires)
     groups = publish_groups(protected)
     window = set(period_range(period, params.trend_quarters))

@@ -29,6 +29,7 @@ Public API:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,13 +94,18 @@ def combine_groups(
     units: dict = {}
     combined_from: dict = {}
     minimum = params.min_respondents
-    by_quarter = dict(iter(tables.groupby(HOME_QUARTER, sort=False))) if tables is not None else {}
-    for key, part in out.groupby(HOME_QUARTER, sort=False):
-        counts = [dict(zip(part["respondent_group"], part["questionnaires"].astype(int), strict=True))]
-        theme_rows = by_quarter.get(key)
-        if theme_rows is not None:
-            for _, table in theme_rows.groupby("table", sort=True):
-                counts.append(dict(zip(table["respondent_group"], table["respondents"].astype(int), strict=True)))
+    by_quarter: dict[tuple, dict[Any, dict[str, int]]] = {}
+    if tables is not None:
+        columns = (tables[c] for c in (*HOME_QUARTER, "table", "respondent_group"))
+        for home, period, table, group, n in zip(*columns, tables["respondents"].astype(int), strict=True):
+            by_quarter.setdefault((home, period), {}).setdefault(table, {})[group] = int(n)
+    quarters: dict[tuple, list[tuple[Any, str, int]]] = {}
+    columns = (out[c] for c in (*HOME_QUARTER, "respondent_group"))
+    for index, home, period, group, n in zip(out.index, *columns, out["questionnaires"].astype(int), strict=True):
+        if not (pd.isna(home) or pd.isna(period)):
+            quarters.setdefault((home, period), []).append((index, group, int(n)))
+    for key, rows in quarters.items():
+        counts = [{group: n for _, group, n in rows}, *by_quarter.get(key, {}).values()]
 
         def smallest(members: frozenset[str], counts: list[dict] = counts) -> int:
             sums = [sum(c.get(g, 0) for g in members) for c in counts]
@@ -113,7 +119,7 @@ def combine_groups(
                 joined = unit_of[a] | unit_of[b]
                 for g in joined:
                     unit_of[g] = joined
-        for index, group in part["respondent_group"].items():
+        for index, group, _ in rows:
             members = _ordered(unit_of.get(group, frozenset([group])))
             units[index] = unit_label(members)
             combined_from[index] = members if len(members) > 1 else ()
@@ -122,34 +128,42 @@ def combine_groups(
     return out
 
 
-def _exposed(present: pd.DataFrame, hidden: set[str], small: set[str], minimum: int) -> bool:
+def _exposed(table: list[tuple], hidden: set[str], small: set[str], minimum: int) -> bool:
     """True when the hidden groups of one table (whose total is shown) could be worked out from it.
 
-    A reader knows the hidden total and, from the labels, that a ``primary`` group may have 1 to
+    ``table``: its cells as ``(unit, respondents, positive, valid)`` (``positive``/``valid`` None when not
+    counted). A reader knows the hidden total and, from the labels, that a ``primary`` group may have 1 to
     ``minimum - 1`` questionnaires here and a ``secondary`` one at least ``minimum``; a hidden group whose
     number those bounds pin down, or a hidden set that is all positive or all negative, is exposed.
     """
-    rows = present.loc[present["unit"].isin(hidden)]
-    if rows.empty:
+    rows = [cell for cell in table if cell[0] in hidden]
+    if not rows:
         return False
-    total = int(rows["respondents"].sum())
+    total = sum(cell[1] for cell in rows)
     if len(rows) == 1 or total < minimum:
         return True
-    is_small = rows["unit"].isin(small).to_numpy()
-    low = np.where(is_small, 1, minimum)
-    high = np.where(is_small, minimum - 1, total)
-    for i in range(len(rows)):
-        least = max(low[i], total - (high.sum() - high[i]))
-        most = min(high[i], total - (low.sum() - low[i]))
-        if least >= most:
+    low = [1 if cell[0] in small else minimum for cell in rows]
+    high = [minimum - 1 if cell[0] in small else total for cell in rows]
+    low_sum, high_sum = sum(low), sum(high)
+    for lo, hi in zip(low, high, strict=True):
+        if max(lo, total - (high_sum - hi)) >= min(hi, total - (low_sum - lo)):
             return True
-    valid, positive = rows["valid"].sum(), rows["positive"].sum()
-    total_valid, total_positive = present["valid"].sum(), present["positive"].sum()
-    if pd.isna(valid) or valid == 0:
+    valid = sum(cell[3] for cell in rows if cell[3] is not None)
+    if valid == 0:
         return False
-    one_sided = positive in (0, valid)
-    total_one_sided = total_positive in (0, total_valid)
-    return bool(one_sided and not total_one_sided)
+    positive = sum(cell[2] for cell in rows if cell[2] is not None)
+    total_valid = sum(cell[3] for cell in table if cell[3] is not None)
+    total_positive = sum(cell[2] for cell in table if cell[2] is not None)
+    return positive in (0, valid) and total_positive not in (0, total_valid)
+
+
+def _values(column: pd.Series) -> list:
+    """A column as Python values, missing ones as None."""
+    return [None if pd.isna(value) else value for value in column.astype(object)]
+
+
+def _nulls_last(value) -> tuple:
+    return (value is None, 0 if value is None else value)
 
 
 def suppress(cells: pd.DataFrame, params: SuppressionParams = SuppressionParams()) -> pd.DataFrame:
@@ -168,30 +182,47 @@ def suppress(cells: pd.DataFrame, params: SuppressionParams = SuppressionParams(
     """
     minimum = params.min_respondents
     out = cells.reset_index(drop=True).copy()
-    out["suppression"] = ""
-    out["total_suppressed"] = False
-    for _, part in out.groupby(HOME_QUARTER, sort=False):
-        present = part.loc[part["respondents"] > 0]
-        primary = present["respondents"] < minimum
-        hidden = set(present.loc[primary, "unit"])
+    labels: list[str | None] = [None] * len(out)
+    total_suppressed = [False] * len(out)
+    unit, table_of = [str(u) for u in out["unit"]], list(out["table"])
+    respondents, positive, valid, size = (_values(out[c]) for c in ("respondents", "positive", "valid", "size"))
+    groups = out.groupby(HOME_QUARTER, sort=False).indices if len(out) else {}
+    for positions in groups.values():
+        present = [i for i in positions if respondents[i] > 0]
+        hidden = {unit[i] for i in present if respondents[i] < minimum}
         small = set(hidden)
-        tables = [t for _, t in present.groupby("table", sort=True) if t["respondents"].sum() >= minimum]
+        by_table: dict = {}
+        for i in present:
+            by_table.setdefault(table_of[i], []).append(i)
+        tables = [
+            rows
+            for _, rows in sorted(by_table.items(), key=lambda item: str(item[0]))
+            if sum(respondents[i] for i in rows) >= minimum
+        ]
+        cells_of = {id(rows): [(unit[i], respondents[i], positive[i], valid[i]) for i in rows] for rows in tables}
         while True:
-            exposed = next((t for t in tables if _exposed(t, hidden, small, minimum)), None)
+            exposed = next((rows for rows in tables if _exposed(cells_of[id(rows)], hidden, small, minimum)), None)
             if exposed is None:
                 break
-            candidates = exposed.loc[~exposed["unit"].isin(hidden)]
-            if candidates.empty:  # nothing left to hide but the table's own total
-                out.loc[exposed.index, "total_suppressed"] = True
-                tables = [t for t in tables if t is not exposed]
+            candidates = [i for i in exposed if unit[i] not in hidden]
+            if not candidates:  # nothing left to hide but the table's own total
+                for i in exposed:
+                    total_suppressed[i] = True
+                tables = [rows for rows in tables if rows is not exposed]
                 continue
-            chosen = candidates.sort_values(["size", "respondents", "valid", "unit"]).iloc[0]["unit"]
-            hidden.add(chosen)
+            chosen = min(
+                candidates,
+                key=lambda i: (_nulls_last(size[i]), _nulls_last(respondents[i]), _nulls_last(valid[i]), unit[i]),
+            )
+            hidden.add(unit[chosen])
         # labels describe the group for the whole quarter
-        out.loc[present.index[present["unit"].isin(small).to_numpy()], "suppression"] = "primary"
-        secondary = present.index[(present["unit"].isin(hidden - small)).to_numpy()]
-        out.loc[secondary, "suppression"] = "secondary"
-    out["suppression"] = out["suppression"].replace("", pd.NA).astype("string")
+        for i in present:
+            if unit[i] in small:
+                labels[i] = "primary"
+            elif unit[i] in hidden:
+                labels[i] = "secondary"
+    out["suppression"] = pd.Series(labels, index=out.index, dtype="string")
+    out["total_suppressed"] = total_suppressed
     return out
 
 

@@ -14,10 +14,12 @@ and the run's ``figures.parquet`` (every home's theme figures, computed once for
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -27,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from wellled.errors import RunError, UsageError, WellledError
-from wellled.paths import Paths
+from wellled.paths import RESERVED_HOME_IDS, Paths, reserved_home_message
+from wellled.report.kernel import WarmKernel
 from wellled.report.options import notebook_parameters
 
 if TYPE_CHECKING:
@@ -230,8 +233,21 @@ def recorded_fingerprint(folder: Path) -> dict | None:
 # --- one home -----------------------------------------------------------------------------------------
 
 
+_WARM = threading.local()
+
+
+def warm_kernel() -> WarmKernel:
+    """This thread's warm kernel (a worker's kernels outlive one home: reset between homes, shut at exit)."""
+    warm = getattr(_WARM, "kernel", None)
+    if warm is None:
+        warm = _WARM.kernel = WarmKernel()
+        atexit.register(warm.close)
+    return warm
+
+
 def render_home(job: HomeJob) -> Outcome:
-    """Execute and render one home's report in a fresh kernel; every failure becomes a failed Outcome."""
+    """Execute and render one home's report in this worker's warm kernel, its namespace reset first (a
+    failed home's kernel is replaced); every failure becomes a failed Outcome."""
     from wellled.report.execute import execute
 
     started = time.perf_counter()
@@ -256,10 +272,13 @@ def render_home(job: HomeJob) -> Outcome:
             renderer=job.options.renderer,
             before_publish=before_publish,
             timeout=job.options.time_limit,
+            warm=warm_kernel(),
         )
     except WellledError as error:
+        warm_kernel().discard()
         return Outcome(job.home_id, job.period, FAILED, time.perf_counter() - started, error=_one_line(error))
     except Exception as error:
+        warm_kernel().discard()
         message = f"{type(error).__name__}: {_one_line(error)}"
         return Outcome(job.home_id, job.period, FAILED, time.perf_counter() - started, error=message)
     files = tuple(path.name for path in report.files())
@@ -347,10 +366,13 @@ class Progress:
 def _run_local(jobs: list[HomeJob], workers: int, progress: Progress) -> list[Outcome]:
     if workers == 1 or len(jobs) <= 1:
         outcomes = []
-        for job in jobs:
-            progress.started(job.home_id)
-            outcomes.append(render_home(job))
-            progress.finished(outcomes[-1])
+        try:
+            for job in jobs:
+                progress.started(job.home_id)
+                outcomes.append(render_home(job))
+                progress.finished(outcomes[-1])
+        finally:
+            warm_kernel().close()
         return outcomes
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -497,6 +519,8 @@ def run_batch(
     from wellled.analysis.themes import theme_figures
 
     chosen, outcomes = latest_periods(clean, select_homes(clean, batch.homes, batch.region), period)
+    for home in sorted(RESERVED_HOME_IDS & set(chosen)):  # its folder is wellled's own: fail it, run the rest
+        outcomes.append(Outcome(home, chosen.pop(home), FAILED, error=reserved_home_message(home)))
     key = inputs_key(paths, clean, framework, options)
     folders = {home: paths.report_dir(home, quarter, framework.id).resolve() for home, quarter in chosen.items()}
     recorded = {home: recorded_fingerprint(folder) for home, folder in folders.items()}

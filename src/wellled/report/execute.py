@@ -72,12 +72,21 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cwd: Path, timeout: float | None) -> None:
-    """Run the notebook in the ``wellled`` kernel; a RunError naming the cell if a cell fails."""
+def _papermill(
+    notebook: Path,
+    executed: Path,
+    parameters: Mapping[str, Any],
+    cwd: Path,
+    timeout: float | None,
+    warm: Callable[[Path], Any] | None = None,
+) -> None:
+    """Run the notebook in the ``wellled`` kernel (``warm(cwd)``'s if given); a RunError naming the cell if a
+    cell fails."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     name = kernel.ensure_kernel()
+    warm_kernel = {"km": warm(cwd)} if warm is not None else {}
     try:
         with kernel.kernel_search_path():
             papermill.execute_notebook(
@@ -91,6 +100,7 @@ def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cw
                 cwd=str(cwd),
                 request_save_on_cell_execute=False,
                 execution_timeout=timeout,
+                **warm_kernel,
             )
     except PapermillExecutionError as error:
         if error.ename in ("CellTimeoutError", "TimeoutError") or "timed out" in str(error.evalue):
@@ -147,9 +157,11 @@ def execute(
     before_publish: Callable[[Path], None] | None = None,
     timeout: float | None = None,
     project: Path | None = QUARTO_CONFIG,
+    warm: Callable[[Path], Any] | None = None,
 ) -> Report:
     """Execute ``notebook`` with ``parameters``, render it, and publish ``<stem>.ipynb/.html/.pdf`` in
     ``output_dir``. ``before_publish(staging_dir)`` may add files (e.g. ``summary.json``) to publish with them.
+    ``warm``: a :class:`wellled.report.kernel.WarmKernel` to run in instead of a fresh kernel.
 
     On a failing cell: RunError naming the cell and error; the executed notebook is kept as
     ``<stem>.failed.ipynb`` and the previous report stays as it was.
@@ -168,7 +180,7 @@ def execute(
         try:
             executed = staging / f"{stem}.ipynb"
             try:
-                _papermill(notebook, executed, parameters, staging, timeout)
+                _papermill(notebook, executed, parameters, staging, timeout, warm)
             except RunError as error:
                 if executed.is_file():
                     os.replace(executed, failed)

@@ -14,6 +14,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from wellled.errors import RunError
 
@@ -83,3 +84,103 @@ def kernel_search_path() -> Iterator[None]:
             os.environ.pop("JUPYTER_PATH", None)
         else:
             os.environ["JUPYTER_PATH"] = old
+
+
+# --- a warm kernel: one per worker, many notebooks --------------------------------------------------------
+
+_SNAPSHOT: dict[str, Any] = {}
+
+
+def reset_namespace(cwd: str) -> None:
+    """Run inside a warm kernel before each notebook: back to the state it had when it started.
+
+    Clears the user namespace and the input/output history (execution counts restart at 1), removes or
+    restores any built-in name a notebook added or replaced, restores the environment variables and
+    matplotlib's settings, closes pyplot figures, and moves to ``cwd`` (the run's working folder). Imported
+    modules stay loaded: that is the point of a warm kernel.
+    """
+    import builtins
+    import gc
+
+    import matplotlib
+    from IPython import get_ipython
+
+    if not _SNAPSHOT:  # the first call, in a kernel no notebook has run in yet
+        _SNAPSHOT.update(builtins=dict(vars(builtins)), environ=dict(os.environ), rc=dict(matplotlib.rcParams))
+    else:
+        known: dict[str, Any] = _SNAPSHOT["builtins"]
+        for name in set(vars(builtins)) - set(known):
+            delattr(builtins, name)
+        for name, value in known.items():
+            if vars(builtins).get(name, _SNAPSHOT) is not value:
+                setattr(builtins, name, value)
+        os.environ.clear()
+        os.environ.update(_SNAPSHOT["environ"])
+        matplotlib.rcParams.update(_SNAPSHOT["rc"])
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+    os.chdir(cwd)  # first: the last notebook's folder is gone, and the reset asks for the current one
+    get_ipython().reset(new_session=True)
+    gc.collect()
+
+
+class WarmKernel:
+    """A ``wellled`` kernel kept running across the notebooks of one worker, reset between them.
+
+    Call it with a notebook's working folder before each run: it starts the kernel if there is none (or it
+    died), runs :func:`reset_namespace` in it and returns the kernel manager to run the notebook in.
+    :meth:`discard` after a failed run (the kernel may be stuck in a cell), :meth:`close` at the end.
+    """
+
+    def __init__(self) -> None:
+        self.manager: Any = None
+
+    def __call__(self, cwd: Path) -> Any:
+        from jupyter_core.utils import run_sync
+
+        if self.manager is not None and not run_sync(self.manager.is_alive)():
+            self.discard()
+        if self.manager is None:
+            self._start(cwd)
+        self._run(f"from wellled.report.kernel import reset_namespace as _r; _r({str(cwd)!r})")
+        return self.manager
+
+    def _start(self, cwd: Path) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        with kernel_search_path():
+            manager = AsyncKernelManager(kernel_name=ensure_kernel())
+            run_sync(manager.start_kernel)(cwd=str(cwd))
+        self.manager = manager
+
+    def _run(self, code: str) -> None:
+        from jupyter_core.utils import run_sync
+
+        client = self.manager.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=120)
+            reply = run_sync(client.execute_interactive)(
+                code, store_history=False, timeout=120, output_hook=lambda msg: None
+            )
+        except Exception as error:
+            self.discard()
+            raise RunError(f"the warm kernel could not be reset: {type(error).__name__}: {error}") from None
+        finally:
+            client.stop_channels()
+        if reply["content"]["status"] != "ok":
+            self.discard()
+            content = reply["content"]
+            raise RunError(f"the warm kernel could not be reset: {content.get('ename')}: {content.get('evalue')}")
+
+    def discard(self) -> None:
+        """Shut the kernel down now; the next call starts a fresh one."""
+        from jupyter_core.utils import run_sync
+
+        manager, self.manager = self.manager, None
+        if manager is not None:
+            with contextlib.suppress(Exception):
+                run_sync(manager.shutdown_kernel)(now=True)
+
+    close = discard

@@ -26,7 +26,7 @@ from wellled.analysis.framework import Framework, load_framework
 from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT, overall_rating
 from wellled.analysis.scope import home_periods, known_homes
 from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
-from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, Paths
+from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, RESERVED_HOME_IDS, Paths, reserved_home_message
 from wellled.periods import parse_period, period_bounds, shift_period
 from wellled.report import present
 
@@ -132,6 +132,9 @@ def load_overview(
     here = paths.overview_dir(period, chosen.id)
     summaries, links, missing = {}, {}, []
     for home in homes.itertuples(index=False):
+        if home.home_id in RESERVED_HOME_IDS:
+            missing.append((home.home_id, home.home_name, home.region, reserved_home_message(home.home_id)))
+            continue
         folder = paths.report_dir(home.home_id, period, chosen.id)
         if home.home_id in failures:
             missing.append((home.home_id, home.home_name, home.region, f"report failed: {failures[home.home_id]}"))
