@@ -301,6 +301,12 @@ def response_rates_table(summary: dict) -> pd.DataFrame:
 # --- appendix ------------------------------------------------------------------------------------------------
 
 
+def framework_questions(summary: dict) -> pd.DataFrame:
+    """Each theme with the framework's own statement or question, for the appendix."""
+    rows = [(t["label"], t.get("text") or "") for t in summary["themes"]]
+    return pd.DataFrame(rows, columns=[text_label(summary), "What it asks"])
+
+
 def suppressed_figures(summary: dict) -> pd.DataFrame:
     """Every figure hidden in this report, with the reason."""
     rows = []

@@ -8,6 +8,7 @@ counted by section.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections import Counter
 from dataclasses import dataclass
 
@@ -87,17 +88,34 @@ def _score(theme: dict) -> str:
         return "–"
     ci = theme.get("score_ci95")
     shown = f"{theme['score']:.1f}"
-    return f"{shown} ({ci[0]:.0f}–{ci[1]:.0f})" if ci else shown
+    return f"{shown}\u00a0({ci[0]:.0f}–{ci[1]:.0f})" if ci else shown  # no-break space: one line
 
 
 def _rating(theme: dict) -> str:
-    words = (theme.get("rating_range") or {}).get("words")
-    rating = words if words and words != theme["rating"] else theme["rating"]
+    """The rating, and where its 95 % range reaches another rating: 'Inadequate, up to Requires improvement'.
+
+    >>> _rating({"rating": "Good", "rating_range": {"low": "Requires improvement", "high": "Good"}})
+    'Good, down to Requires improvement'
+    """
+    rating, span = theme["rating"], theme.get("rating_range") or {}
+    low, high = span.get("low") or rating, span.get("high") or rating
+    if low != rating and high != rating:
+        rating += f" ({low} to {high})"
+    elif high != rating:
+        rating += f", up to {high}"
+    elif low != rating:
+        rating += f", down to {low}"
     return rating + (" (capped)" if theme.get("rating_capped") else "")
 
 
+TABLE_WIDTHS = (20, 23, 13, 7, 7, 11, 9, 11)  # relative widths of the columns of :func:`themes_table`
+
+
 def themes_table(summary: dict) -> pd.DataFrame:
-    """Page one's table: one row per theme, its rating, score and the evidence, in the framework's words."""
+    """Page one's table: one row per theme, its rating, score and the evidence, in the framework's words.
+
+    The Evidence column is left out when every theme has the same level: :func:`overall_sentence` states it.
+    """
     rows = []
     for t in summary["themes"]:
         survey, audit = t["survey"], t["audit"]
@@ -113,7 +131,9 @@ def themes_table(summary: dict) -> pd.DataFrame:
                 "Evidence": evidence_word(t),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    levels = {evidence(t).get("level") for t in summary["themes"]}
+    return frame.drop(columns="Evidence") if len(levels) == 1 and None not in levels else frame
 
 
 # --- attention -------------------------------------------------------------------------------------------
@@ -222,7 +242,7 @@ def attention_markdown(items: list[Attention], shown: int | None = None) -> Mark
     return Markdown("\n".join(lines))
 
 
-PAGE_ONE_LINES = 25.0  # lines of body text page one has for the theme table's rows and the attention list
+PAGE_ONE_LINES = 34.0  # lines of body text page one has for the theme table's rows and the attention list
 SCORES_CHART_LINES = 15.0
 
 
@@ -231,8 +251,9 @@ def _item_lines(item: Attention) -> int:
 
 
 def _table_lines(summary: dict) -> float:
-    """Body lines the theme table's rows take: a label wraps at about 14 characters, in 8 pt type."""
-    return sum(max(2, -(-len(t["label"]) // 14)) for t in summary["themes"]) * 0.75
+    """Body lines the theme table takes: its label wraps at about 18 characters, its rating at 21, in 8 pt."""
+    rows = [max(len(textwrap.wrap(t["label"], 18)), len(textwrap.wrap(_rating(t), 21))) for t in summary["themes"]]
+    return sum(0.8 * lines + 0.5 for lines in rows) + 2
 
 
 def page_one_items(summary: dict, items: list[Attention]) -> int:
