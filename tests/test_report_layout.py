@@ -160,6 +160,29 @@ def test_at_phone_width_no_table_overflows_and_headings_and_alt_text_read_right(
     assert "Birch Lodge" in page.facts["title"] and "2026-Q3" in page.facts["title"]
 
 
+CHART_TEXT_PT = 8  # the smallest text a chart is drawn with (charts.STYLE)
+CHARTS = """(() => [...document.querySelectorAll('main figure img')]
+  .filter(i => getComputedStyle(i).display !== 'none' && i.getBoundingClientRect().width > 0)
+  .map(i => ({alt: i.getAttribute('alt'), shown: i.getBoundingClientRect().width, drawn: i.naturalWidth,
+              right: i.getBoundingClientRect().right})))()"""
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_at_phone_width_every_chart_shows_its_text_at_a_legible_size(reports, tmp_path):
+    """At 390 px no chart is scaled down so far that its smallest text drops below 9 CSS px (about 7 pt)."""
+    for width in (390, 1366):
+        page = open_page(_report(reports, WEAKEST, "html"), tmp_path / f"{width}.png", width=width, scripts=(CHARTS,))
+        charts = page.results[0]
+        assert len(charts) >= 10, "one shown image per chart"
+        alts = [c["alt"] for c in charts]
+        assert len(alts) == len(set(alts)), "each chart shown once"
+        for chart in charts:
+            text_px = CHART_TEXT_PT * 96 / 72 * chart["shown"] / chart["drawn"]
+            assert text_px >= 9, f"{chart['alt']} at {width} px: its text is {text_px:.1f} px"
+            assert chart["right"] <= width
+
+
 @pytest.mark.slow
 @needs_chromium
 def test_a_saf_report_speaks_the_framework_words(reports, tmp_path):

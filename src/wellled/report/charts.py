@@ -257,7 +257,7 @@ def groups_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart
             "respondents": survey["respondents"],
         },
     ]
-    fig, ax = _figure(0.25 * len(rows) + 0.6, width_in=width_in)
+    fig, ax = _figure(0.22 * len(rows) + 0.55, width_in=width_in)
     for y, row in enumerate(reversed(rows)):
         low, high = row["ci95"]
         colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
@@ -415,29 +415,3 @@ def funnel_chart(
         f"average of {_pct(centre)} positive."
     )
     return Chart(f"funnel-{home_id}-{theme_id}", fig, caption, f"Funnel plot of {theme_label} against other homes")
-
-
-@styled
-def response_rates_chart(rates: dict[str, dict], home_id: str, width_in: float = WIDTH_IN) -> Chart | None:
-    """Response rate by respondent group where a denominator exists (staff headcount, residents or beds)."""
-    shown = [(group, r) for group, r in rates.items() if r.get("rate_pct") is not None and not r.get("suppressed")]
-    if not shown:
-        return None
-    fig, ax = _figure(0.3 * len(shown) + 0.7, width_in=width_in)
-    for y, (group, row) in enumerate(reversed(shown)):
-        ax.barh(y, row["rate_pct"], color=GROUP_COLOURS.get(group, GREY), height=0.6)
-        ax.annotate(
-            f"{_pct(row['rate_pct'])}  ({row['responses']} of {row['eligible']})",
-            (row["rate_pct"], y),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-        )
-    ax.set_yticks(range(len(shown)), [group.capitalize() for group, _ in reversed(shown)])
-    ax.set_xlim(0, 110)
-    ax.set_xlabel("Response rate (%)")
-    parts = ", ".join(f"{group} {_pct(r['rate_pct'])}" for group, r in shown)
-    return Chart(
-        f"response-rates-{home_id}", fig, f"Response rates this quarter: {parts}.", "Bar chart of response rates"
-    )

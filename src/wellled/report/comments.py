@@ -61,7 +61,9 @@ def _comment_list(said: list[dict], about: str, shown: int) -> Markdown | None:
             md("- “{text}” ({groups}{times})", text=text, groups=groups, times=f", {n} times" if n > 1 else "").data
         )
     if len(distinct) > shown:
-        lines += ["", md("The other {n} are in the appendix, All comments.", n=len(distinct) - shown).data]
+        rest = len(distinct) - shown
+        where = "The other one is" if rest == 1 else f"The other {rest} are"
+        lines += ["", md("{where} in the appendix, All comments.", where=where).data]
     return Markdown("\n".join(lines))
 
 

@@ -334,13 +334,19 @@ def data_quality(report: HomeReport) -> pd.DataFrame:
     return counts.rename(columns={"source_file": "File", "column": "Column", "rule": "Rule", "rows": "Rows"})
 
 
-def provenance(report: HomeReport) -> pd.DataFrame:
-    rows = [("wellled version", __version__), *[(k, str(v)) for k, v in report.parameters.items()]]
-    rows += [
-        (f"input {item['name'] if 'name' in item else item.get('file')}", item["sha256"][:16] + "…")
+def provenance(report: HomeReport) -> Markdown:
+    """The version, the parameters and each input's SHA-256 (first 16 hex digits), in one short paragraph."""
+    settings = ", ".join(f"{k} {v}" for k, v in report.parameters.items())
+    inputs = "; ".join(
+        f"{item['name'] if 'name' in item else item.get('file')} {item['sha256'][:16]}…"
         for item in report.summary["inputs"]
-    ]
-    return pd.DataFrame(rows, columns=["Item", "Value"])
+    )
+    return md(
+        "Made by wellled {version} with {settings}. Inputs (SHA-256, first 16 digits): {inputs}.",
+        version=__version__,
+        settings=settings,
+        inputs=inputs,
+    )
 
 
 def method_markdown(summary: dict) -> Markdown:
