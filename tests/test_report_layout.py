@@ -31,10 +31,15 @@ MAX_PAGES = 12
 
 @pytest.fixture(scope="module")
 def reports(demo_data, tmp_path_factory) -> Path:
-    """The weakest demo home (most to show) in the default framework, and a strong one in the SAF."""
+    """The weakest demo home (most to show) in the default framework, and a strong one in the SAF; under
+    ``saf/`` the weakest home's SAF PDF (eight themes: the longest page one)."""
     folder = tmp_path_factory.mktemp("layout")
-    for args in ((WEAKEST,), ("oak-house", "--framework", "cqc-saf-2024", "--format", "html")):
-        done = run_cli("report", *args, "--data", str(demo_data.data), "--reports", str(folder))
+    for args, into in (
+        ((WEAKEST,), folder),
+        (("oak-house", "--framework", "cqc-saf-2024", "--format", "html"), folder),
+        ((WEAKEST, "--framework", "cqc-saf-2024", "--format", "pdf"), folder / "saf"),
+    ):
+        done = run_cli("report", *args, "--data", str(demo_data.data), "--reports", str(into))
         assert done.code == 0, done.stdout + done.stderr
     return folder
 
@@ -96,6 +101,22 @@ def test_page_one_alone_gives_rating_evidence_and_everything_needing_attention(r
             assert f"{theme['label']} (" in attention, theme["label"]
     below = [t["label"] for t in summary["themes"] if t["benchmark"]["funnel"] == "below"]
     assert below and all(label in attention for label in below)
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_the_longest_page_one_saf_still_ends_its_attention_list_on_page_one(reports):
+    pdf = _report(reports / "saf", WEAKEST, "pdf")
+    summary = json.loads(pdf.with_name("summary.json").read_text())
+    pages = _pages(pdf)
+    assert len(summary["themes"]) == 8 and 2 <= len(pages) <= MAX_PAGES
+    first = _flat(pages[0])
+    for theme in summary["themes"]:
+        assert theme["label"] in first and theme["rating"] in first
+    attention = first[first.index("Needing attention") :]
+    assert "days overdue" in attention
+    assert re.search(r"And \d+ more: \d+ in section ", attention), "what does not fit is counted on page one"
+    assert "Needing attention" not in _flat(pages[1]) and "And " not in _flat(pages[1])[:120]
 
 
 @pytest.mark.slow

@@ -242,7 +242,7 @@ def attention_markdown(items: list[Attention], shown: int | None = None) -> Mark
     return Markdown("\n".join(lines))
 
 
-PAGE_ONE_LINES = 34.0  # lines of body text page one has for the theme table's rows and the attention list
+PAGE_ONE_LINES = 37.0  # lines of body text page one has for the theme table's rows and the attention list
 SCORES_CHART_LINES = 15.0
 
 
