@@ -211,3 +211,21 @@ def test_wording_comes_from_the_framework():
     assert content.plural_label(_summary([])) == "key lines of enquiry"
     limited = _theme("W1", "Culture", evidence={"level": "limited", "words": "Limited evidence: 8 answers"})
     assert content.evidence_word(limited) == "Limited"
+
+
+def test_page_one_lists_every_item_when_they_fit_and_counts_the_rest_when_not():
+    summary = _summary([_theme(f"K{i}", f"Theme {i}") for i in range(5)])
+    room = page_one.PAGE_ONE_LINES - page_one._table_lines(summary)
+    one_line = [page_one.Attention(4, "x" * 90, "Theme 1") for _ in range(int(room))]
+    assert page_one.page_one_items(summary, one_line) == len(one_line), "all fit: no 'And N more' line"
+    too_many = [*one_line, page_one.Attention(4, "y" * 90, "Action plan")]
+    shown = page_one.page_one_items(summary, too_many)
+    assert 3 <= shown < len(too_many) and shown <= room - 2, "the rest are counted in the two lines kept for it"
+
+
+def test_the_evidence_column_shows_only_when_the_levels_differ():
+    same = [_theme(f"K{i}", f"T{i}", evidence={"level": "sufficient", "words": "w"}) for i in range(2)]
+    assert "Evidence" not in page_one.themes_table(_summary(same)).columns
+    assert "2 sufficient" in page_one.overall_sentence(_summary(same)).data, "the sentence above says it instead"
+    mixed = [*same, _theme("K9", "T9", evidence={"level": "limited", "words": "w"})]
+    assert list(page_one.themes_table(_summary(mixed))["Evidence"]) == ["Sufficient", "Sufficient", "Limited"]

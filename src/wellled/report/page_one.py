@@ -258,7 +258,10 @@ def _table_lines(summary: dict) -> float:
 
 def page_one_items(summary: dict, items: list[Attention]) -> int:
     """How many attention items fit on page one under the theme table (at least three, the rest counted)."""
-    budget = PAGE_ONE_LINES - _table_lines(summary) - 2  # two lines for "And N more"
+    room = round(PAGE_ONE_LINES - _table_lines(summary), 3)
+    if sum(_item_lines(item) for item in items) <= room:
+        return len(items)  # all fit: no "And N more" line needed
+    budget = room - 2  # two lines for "And N more"
     used, shown = 0.0, 0
     for item in items:
         if used + _item_lines(item) > budget:
