@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wellled.report import charts, content
+from wellled.report import actions, charts, comments, content, page_one
 from wellled.report.present import pct
 
 
@@ -110,7 +110,7 @@ def test_every_attention_item_is_ranked_and_the_rest_are_counted_by_section():
         _theme("W3", "Involvement", survey={"suppressed": True, "positive_pct": None, "by_group": []}),
     ]
     summary = _summary(themes, [_action("Medication")], [{"item": "Falls", "consecutive_not_met": 3}])
-    items = content.attention(_report(summary))
+    items = page_one.attention(_report(summary))
     texts = [item.text for item in items]
     assert texts[0] == "Culture (40.0) is rated Inadequate."
     assert texts[1] == "Overdue high-priority action on 'Medication', owner Manager: 29 days overdue."
@@ -119,25 +119,25 @@ def test_every_attention_item_is_ranked_and_the_rest_are_counted_by_section():
     assert any("Below the provider's other homes" in t and "Culture" in t for t in texts)
     assert "Low response rate, staff: 15.0% (6 of 40)." in texts
     assert any(t.startswith("Involvement: thin evidence") for t in texts)
-    shown = content.attention_markdown(items, shown=3).data
+    shown = page_one.attention_markdown(items, shown=3).data
     assert "\n3. " in shown and "\n4. " not in shown
     assert f"And {len(items) - 3} more: " in shown and "in section" in shown
 
 
 def test_themes_with_the_same_low_rating_are_one_item_naming_each():
     themes = [_theme("W1", "Culture", "Inadequate", 40.0), _theme("W2", "Governance", "Inadequate", 30.0)]
-    first = content.attention(_report(_summary(themes)))[0]
+    first = page_one.attention(_report(_summary(themes)))[0]
     assert first.text == "2 key lines of enquiry rated Inadequate: Governance (30.0); Culture (40.0)."
     assert first.section == "Governance"
 
 
 def test_change_over_time_and_position_among_homes_never_share_a_symbol():
-    time_symbols = {word.split()[0] for word in content.OVER_TIME.values()}
-    home_symbols = {word.split()[0] for word in content.AGAINST_HOMES.values()}
+    time_symbols = {word.split()[0] for word in page_one.OVER_TIME.values()}
+    home_symbols = {word.split()[0] for word in page_one.AGAINST_HOMES.values()}
     assert time_symbols and home_symbols and not time_symbols & home_symbols
     rising = _theme("W1", "Culture", change={"previous_period": "Q", "change_pct_points": 9.0, "significant": True})
-    assert content.over_time(rising) == "↑ up" and content.against_homes(rising) == "● within"
-    assert content.over_time(_theme("W1", "C", spc={"signal": "concern"})) == "↓ concern"
+    assert page_one.over_time(rising) == "↑ up" and page_one.against_homes(rising) == "● within"
+    assert page_one.over_time(_theme("W1", "C", spc={"signal": "concern"})) == "↓ concern"
 
 
 def test_lowest_is_said_only_among_every_group_shown():
@@ -174,9 +174,9 @@ def test_identical_comments_show_once_with_a_count_and_all_are_in_the_appendix()
         {"respondent_group": "staff", "text": f"Note {i}", "theme_ids": ["W1"]} for i in range(6)
     ]
     summary = _summary([_theme("W1", "Culture")], comments=said)
-    block = content.theme_comments(summary, summary["themes"][0], shown=4).data
+    block = comments.theme_comments(summary, summary["themes"][0], shown=4).data
     assert block.count("Too hot") == 1 and "3 times" in block and "The other 3 are in the appendix" in block
-    everything = content.all_comments(summary)
+    everything = comments.all_comments(summary)
     assert len(everything) == 7 and everything["Times"].sum() == len(said)
 
 
@@ -194,20 +194,38 @@ def test_closed_but_failed_again_and_stale_actions_are_found_from_the_audits():
     )
     themes = [_theme("W2", "Governance", "Requires improvement", 85.0, rating_capped=True)]
     report = _report(_summary(themes, items), audits)
-    failed = content.not_effective(report)
+    failed = actions.not_effective(report)
     assert list(failed["Action (audit item)"]) == ["Fix Medication"]
-    stale = content.stale_actions(report)
+    stale = actions.stale_actions(report)
     assert list(stale["Met since"]) == ["2 of 2 audits"]
     assert stale["Effect on the rating"].iloc[0].startswith("Caps Governance at Requires improvement")
-    assert "caps a rating at Requires improvement" in _plain(content.stale_note(stale).data)
-    status = content.open_actions(report.summary)["Status"].iloc[0]
+    assert "caps a rating at Requires improvement" in _plain(actions.stale_note(stale).data)
+    status = actions.open_actions(report.summary)["Status"].iloc[0]
     assert str(status) == "●\u00a0Overdue" and status.style == "status-overdue"
 
 
 def test_wording_comes_from_the_framework():
     saf = _summary([_theme("a", "Freedom to speak up")], text_label="We statement")
     assert content.plural_label(saf) == "we statements"
-    assert content.themes_table(saf).columns[0] == "We statement"
+    assert page_one.themes_table(saf).columns[0] == "We statement"
     assert content.plural_label(_summary([])) == "key lines of enquiry"
     limited = _theme("W1", "Culture", evidence={"level": "limited", "words": "Limited evidence: 8 answers"})
     assert content.evidence_word(limited) == "Limited"
+
+
+def test_page_one_lists_every_item_when_they_fit_and_counts_the_rest_when_not():
+    summary = _summary([_theme(f"K{i}", f"Theme {i}") for i in range(5)])
+    room = page_one.PAGE_ONE_LINES - page_one._table_lines(summary)
+    one_line = [page_one.Attention(4, "x" * 90, "Theme 1") for _ in range(int(room))]
+    assert page_one.page_one_items(summary, one_line) == len(one_line), "all fit: no 'And N more' line"
+    too_many = [*one_line, page_one.Attention(4, "y" * 90, "Action plan")]
+    shown = page_one.page_one_items(summary, too_many)
+    assert 3 <= shown < len(too_many) and shown <= room - 2, "the rest are counted in the two lines kept for it"
+
+
+def test_the_evidence_column_shows_only_when_the_levels_differ():
+    same = [_theme(f"K{i}", f"T{i}", evidence={"level": "sufficient", "words": "w"}) for i in range(2)]
+    assert "Evidence" not in page_one.themes_table(_summary(same)).columns
+    assert "2 sufficient" in page_one.overall_sentence(_summary(same)).data, "the sentence above says it instead"
+    mixed = [*same, _theme("K9", "T9", evidence={"level": "limited", "words": "w"})]
+    assert list(page_one.themes_table(_summary(mixed))["Evidence"]) == ["Sufficient", "Sufficient", "Limited"]

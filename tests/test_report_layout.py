@@ -31,10 +31,15 @@ MAX_PAGES = 12
 
 @pytest.fixture(scope="module")
 def reports(demo_data, tmp_path_factory) -> Path:
-    """The weakest demo home (most to show) in the default framework, and a strong one in the SAF."""
+    """The weakest demo home (most to show) in the default framework, and a strong one in the SAF; under
+    ``saf/`` the weakest home's SAF PDF (eight themes: the longest page one)."""
     folder = tmp_path_factory.mktemp("layout")
-    for args in ((WEAKEST,), ("oak-house", "--framework", "cqc-saf-2024", "--format", "html")):
-        done = run_cli("report", *args, "--data", str(demo_data.data), "--reports", str(folder))
+    for args, into in (
+        ((WEAKEST,), folder),
+        (("oak-house", "--framework", "cqc-saf-2024", "--format", "html"), folder),
+        ((WEAKEST, "--framework", "cqc-saf-2024", "--format", "pdf"), folder / "saf"),
+    ):
+        done = run_cli("report", *args, "--data", str(demo_data.data), "--reports", str(into))
         assert done.code == 0, done.stdout + done.stderr
     return folder
 
@@ -100,6 +105,22 @@ def test_page_one_alone_gives_rating_evidence_and_everything_needing_attention(r
 
 @pytest.mark.slow
 @needs_poppler
+def test_the_longest_page_one_saf_still_ends_its_attention_list_on_page_one(reports):
+    pdf = _report(reports / "saf", WEAKEST, "pdf")
+    summary = json.loads(pdf.with_name("summary.json").read_text())
+    pages = _pages(pdf)
+    assert len(summary["themes"]) == 8 and 2 <= len(pages) <= MAX_PAGES
+    first = _flat(pages[0])
+    for theme in summary["themes"]:
+        assert theme["label"] in first and theme["rating"] in first
+    attention = first[first.index("Needing attention") :]
+    assert "days overdue" in attention
+    assert re.search(r"And \d+ more: \d+ in section ", attention), "what does not fit is counted on page one"
+    assert "Needing attention" not in _flat(pages[1]) and "And " not in _flat(pages[1])[:120]
+
+
+@pytest.mark.slow
+@needs_poppler
 def test_no_table_caption_is_left_at_the_foot_of_a_page(reports):
     checked = 0
     for page in _pages(_report(reports, WEAKEST, "pdf")):
@@ -158,6 +179,29 @@ def test_at_phone_width_no_table_overflows_and_headings_and_alt_text_read_right(
         assert image["alt"] and image["label"] in (None, image["alt"]) and len(image["alt"]) < 80
         assert image["alt"] not in image["caption"], "the caption describes; the alt names the chart"
     assert "Birch Lodge" in page.facts["title"] and "2026-Q3" in page.facts["title"]
+
+
+CHART_TEXT_PT = 8  # the smallest text a chart is drawn with (charts.STYLE)
+CHARTS = """(() => [...document.querySelectorAll('main figure img')]
+  .filter(i => getComputedStyle(i).display !== 'none' && i.getBoundingClientRect().width > 0)
+  .map(i => ({alt: i.getAttribute('alt'), shown: i.getBoundingClientRect().width, drawn: i.naturalWidth,
+              right: i.getBoundingClientRect().right})))()"""
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_at_phone_width_every_chart_shows_its_text_at_a_legible_size(reports, tmp_path):
+    """At 390 px no chart is scaled down so far that its smallest text drops below 9 CSS px (about 7 pt)."""
+    for width in (390, 1366):
+        page = open_page(_report(reports, WEAKEST, "html"), tmp_path / f"{width}.png", width=width, scripts=(CHARTS,))
+        charts = page.results[0]
+        assert len(charts) >= 10, "one shown image per chart"
+        alts = [c["alt"] for c in charts]
+        assert len(alts) == len(set(alts)), "each chart shown once"
+        for chart in charts:
+            text_px = CHART_TEXT_PT * 96 / 72 * chart["shown"] / chart["drawn"]
+            assert text_px >= 9, f"{chart['alt']} at {width} px: its text is {text_px:.1f} px"
+            assert chart["right"] <= width
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ import pandas as pd
 from IPython.display import Markdown
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from wellled.analysis.ratings import RatingThresholds, rating_bands
 from wellled.report import present
@@ -40,8 +41,10 @@ BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = (
 )
 GROUP_COLOURS = {"staff": BLUE, "resident": ORANGE, "family": GREEN, "professional": PURPLE, "all": "#333333"}
 RATING_BANDS = rating_bands(RatingThresholds())
+BAND_SHADES = ("#fbe3d6", "#fdf1d6", "#e3f1e7", "#d9ecf7")
 WIDTH_IN = 6.3  # the text width of an A4 page with 2 cm margins
 HALF_WIDTH_IN = 3.1  # one of two charts side by side
+PHONE_WIDTH_IN = 3.5  # a full-width chart redrawn for a phone: 336 CSS px, shown at its own size at 390 px
 FIGURES_DIR = Path("figures")
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -114,10 +117,9 @@ def place_pair(first: Chart | None, second: Chart | None, folder: Path = FIGURES
     return Markdown("::: {.chart-pair}\n" + "\n".join(shown) + "\n:::\n")
 
 
-def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
-    """Save the chart as SVG under ``folder`` and return a captioned Markdown figure for it."""
+def _save(chart: Chart, folder: Path, suffix: str = "") -> tuple[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^a-z0-9-]+", "-", chart.name.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9-]+", "-", chart.name.lower()).strip("-") + suffix
     path = folder / f"{slug}.svg"
     copy = 1
     while path.exists():  # two names that slug alike (non-Latin labels, ids differing in case) stay apart
@@ -125,8 +127,18 @@ def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
         path = folder / f"{slug}-{copy}.svg"
     with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
         chart.figure.savefig(path, format="svg", metadata={"Date": None})
+    return path.stem, path
+
+
+def place(chart: Chart, folder: Path = FIGURES_DIR, phone: Chart | None = None) -> Markdown:
+    """Save the chart as SVG under ``folder`` and return a captioned Markdown figure for it.
+
+    ``phone``: the same chart drawn at :data:`PHONE_WIDTH_IN`; the HTML shows it instead at phone width.
+    """
+    slug, path = _save(chart, folder)
+    narrow = f' phone="{_save(phone, folder, "-phone")[1].as_posix()}"' if phone else ""
     return Markdown(
-        f'![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug} alt="{present.text(chart.alt)}"}}\n'
+        f'![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug} alt="{present.text(chart.alt)}"{narrow}}}\n'
     )
 
 
@@ -178,17 +190,19 @@ def _quarter_labels(periods: list[str], narrow: bool) -> list[str]:
 
 
 def _rating_bands(ax, vertical: bool = False) -> None:
-    shades = ("#fbe3d6", "#fdf1d6", "#e3f1e7", "#d9ecf7")
-    for (low, high, _), shade in zip(RATING_BANDS, shades, strict=True):
+    for (low, high, _), shade in zip(RATING_BANDS, BAND_SHADES, strict=True):
         (ax.axhspan if vertical else ax.axvspan)(low, high, color=shade, zorder=0, lw=0)
 
 
 @styled
-def themes_chart(summary: dict) -> Chart:
+def themes_chart(summary: dict, width_in: float = WIDTH_IN) -> Chart:
     """Each theme's score against the indicative rating bands."""
     themes = summary["themes"]
-    labels, left_in = _wrap([t["label"] for t in themes][::-1])
-    fig, ax = _figure(0.3 * len(themes) * (1.35 if any("\n" in label for label in labels) else 1) + 0.85, left_in)
+    narrow = width_in < WIDTH_IN
+    labels, left_in = _wrap([t["label"] for t in themes][::-1], 14 if narrow else 24)
+    lines = max(label.count("\n") + 1 for label in labels)
+    tall = 1 + 0.35 * (lines - 1) if narrow else 1.35 if lines > 1 else 1
+    fig, ax = _figure(0.3 * len(themes) * tall + 0.85 + 0.3 * narrow, left_in, width_in, 0.5 if narrow else 0.12)
     _rating_bands(ax)
     scores = [t["score"] for t in themes][::-1]
     for y, score in enumerate(scores):
@@ -199,7 +213,11 @@ def themes_chart(summary: dict) -> Chart:
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Theme score (0-100)")
-    for low, high, name in RATING_BANDS:
+    if narrow:  # on a phone the bands are too narrow for their names: a key above the axes
+        keys = [Patch(facecolor=shade, edgecolor=GREY, lw=0.5) for shade in BAND_SHADES]
+        names = [name for _, _, name in RATING_BANDS]
+        fig.legend(keys, names, ncol=2, loc="upper left", bbox_to_anchor=(0, 1), frameon=False, fontsize=8)
+    for low, high, name in RATING_BANDS if not narrow else ():
         ax.text(
             (low + high) / 2,
             len(labels) - 0.45,
@@ -210,7 +228,7 @@ def themes_chart(summary: dict) -> Chart:
             color="#333",
             linespacing=0.9,
         )
-    ax.set_ylim(-0.6, len(labels) + 0.75)
+    ax.set_ylim(-0.6, len(labels) - (0.4 if narrow else -0.75))
     rated = [t for t in themes if t["score"] is not None]
     best = max(rated, key=lambda t: t["score"]) if rated else None
     worst = min(rated, key=lambda t: t["score"]) if rated else None
@@ -224,7 +242,7 @@ def themes_chart(summary: dict) -> Chart:
 
 
 @styled
-def groups_chart(theme: dict, home_id: str) -> Chart | None:
+def groups_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart | None:
     """Percent positive by respondent group with 95 % intervals; suppressed groups are not drawn."""
     survey = theme["survey"]
     shown = [g for g in survey["by_group"] if not g["suppressed"] and g["positive_pct"] is not None]
@@ -239,7 +257,7 @@ def groups_chart(theme: dict, home_id: str) -> Chart | None:
             "respondents": survey["respondents"],
         },
     ]
-    fig, ax = _figure(0.25 * len(rows) + 0.6)
+    fig, ax = _figure(0.22 * len(rows) + 0.55, width_in=width_in)
     for y, row in enumerate(reversed(rows)):
         low, high = row["ci95"]
         colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
@@ -397,29 +415,3 @@ def funnel_chart(
         f"average of {_pct(centre)} positive."
     )
     return Chart(f"funnel-{home_id}-{theme_id}", fig, caption, f"Funnel plot of {theme_label} against other homes")
-
-
-@styled
-def response_rates_chart(rates: dict[str, dict], home_id: str) -> Chart | None:
-    """Response rate by respondent group where a denominator exists (staff headcount, residents or beds)."""
-    shown = [(group, r) for group, r in rates.items() if r.get("rate_pct") is not None and not r.get("suppressed")]
-    if not shown:
-        return None
-    fig, ax = _figure(0.3 * len(shown) + 0.7)
-    for y, (group, row) in enumerate(reversed(shown)):
-        ax.barh(y, row["rate_pct"], color=GROUP_COLOURS.get(group, GREY), height=0.6)
-        ax.annotate(
-            f"{_pct(row['rate_pct'])}  ({row['responses']} of {row['eligible']})",
-            (row["rate_pct"], y),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-        )
-    ax.set_yticks(range(len(shown)), [group.capitalize() for group, _ in reversed(shown)])
-    ax.set_xlim(0, 110)
-    ax.set_xlabel("Response rate (%)")
-    parts = ", ".join(f"{group} {_pct(r['rate_pct'])}" for group, r in shown)
-    return Chart(
-        f"response-rates-{home_id}", fig, f"Response rates this quarter: {parts}.", "Bar chart of response rates"
-    )

@@ -161,12 +161,14 @@ def table(
     index: bool = False,
     formats: Mapping[str, Callable[[Any], str] | str] | None = None,
     max_width: int = 40,
+    widths: Sequence[int] | None = None,
 ) -> Markdown:
     """A DataFrame as a Markdown pipe table whose header and cell text are escaped.
 
     It renders as a real table in HTML and PDF (header repeated when it runs over a page break). Numbers are
     right-aligned; ``formats`` maps a column to a format spec (``".0%"``) or a function; missing values show as
     a dash. ``caption`` is data too (escaped); ``label`` (``tbl-...``) lets Markdown refer to it as ``@tbl-...``.
+    ``widths``: relative column widths, in place of the ones worked out from the cells.
 
     >>> import pandas as pd
     >>> print(table(pd.DataFrame({"home": ["A|B"], "score": [0.5]}), formats={"score": ".0%"}).data)
@@ -183,7 +185,8 @@ def table(
     ]
     numeric = [_is_number_column(data[column].tolist()) for column in data.columns]
     header = [text(name) or " " for name in columns]
-    widths = _widths([[header[i], *cells[i]] for i in range(len(columns))], max_width)
+    if widths is None or len(widths) != len(columns):
+        widths = _widths([[header[i], *cells[i]] for i in range(len(columns))], max_width)
     rule = [("-" * (w + 1) + ":") if num else (":" + "-" * (w + 1)) for w, num in zip(widths, numeric, strict=True)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in zip(*cells, strict=True)] if cells else []

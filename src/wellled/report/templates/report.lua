@@ -455,6 +455,22 @@ local function chart_pair(div)
     .. table.concat(cells, ",\n") .. ")")
 end
 
+-- A chart drawn twice (`phone="figures/x-phone.svg"` on its image): HTML carries both images, CSS shows the
+-- narrow, taller one at phone width so its text stays legible; other formats keep only the wide one.
+local function phone_variant(fig)
+  if #fig.content ~= 1 then return nil end
+  local image = image_of(fig.content[1])
+  if not image or not image.attributes.phone then return nil end
+  local phone = image.attributes.phone
+  image.attributes.phone = nil
+  if not HTML then return fig end
+  image.classes:insert("chart-wide")
+  local narrow = pandoc.Image(image.caption, phone, image.title,
+    pandoc.Attr("", { "chart-phone" }, { alt = image.attributes.alt }))
+  fig.content = { pandoc.Plain({ image, narrow }) }
+  return fig
+end
+
 -- A raw typst page break written by the notebook stays out of HTML.
 local function page_break(raw)
   if raw.format == "typst" and not TYPST then return {} end
@@ -463,6 +479,7 @@ end
 return {
   { Pandoc = cells },
   { Pandoc = crossrefs },
+  { Figure = phone_variant },
   { Table = headerless },
   { Figure = typst_figure, Span = status_span, RawBlock = page_break },
   { Table = place_table, Div = chart_pair },
