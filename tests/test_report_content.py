@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from wellled.report import actions, charts, comments, content, page_one
+from wellled.report import action_plan, charts, comment_list, content, page_one
 from wellled.report.present import pct
 
 
@@ -174,9 +174,9 @@ def test_identical_comments_show_once_with_a_count_and_all_are_in_the_appendix()
         {"respondent_group": "staff", "text": f"Note {i}", "theme_ids": ["W1"]} for i in range(6)
     ]
     summary = _summary([_theme("W1", "Culture")], comments=said)
-    block = comments.theme_comments(summary, summary["themes"][0], shown=4).data
+    block = comment_list.theme_comments(summary, summary["themes"][0], shown=4).data
     assert block.count("Too hot") == 1 and "3 times" in block and "The other 3 are in the appendix" in block
-    everything = comments.all_comments(summary)
+    everything = comment_list.all_comments(summary)
     assert len(everything) == 7 and everything["Times"].sum() == len(said)
 
 
@@ -194,13 +194,13 @@ def test_closed_but_failed_again_and_stale_actions_are_found_from_the_audits():
     )
     themes = [_theme("W2", "Governance", "Requires improvement", 85.0, rating_capped=True)]
     report = _report(_summary(themes, items), audits)
-    failed = actions.not_effective(report)
+    failed = action_plan.not_effective(report)
     assert list(failed["Action (audit item)"]) == ["Fix Medication"]
-    stale = actions.stale_actions(report)
+    stale = action_plan.stale_actions(report)
     assert list(stale["Met since"]) == ["2 of 2 audits"]
     assert stale["Effect on the rating"].iloc[0].startswith("Caps Governance at Requires improvement")
-    assert "caps a rating at Requires improvement" in _plain(actions.stale_note(stale).data)
-    status = actions.open_actions(report.summary)["Status"].iloc[0]
+    assert "caps a rating at Requires improvement" in _plain(action_plan.stale_note(stale).data)
+    status = action_plan.open_actions(report.summary)["Status"].iloc[0]
     assert str(status) == "●\u00a0Overdue" and status.style == "status-overdue"
 
 

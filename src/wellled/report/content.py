@@ -4,7 +4,7 @@
 ``wellled summary``), the theme figures of every home (for funnel plots), and this home's quarantine rows.
 The other functions are pure: they turn that into the pieces a committee reads. This module holds the
 identity, the per-theme narrative and the appendix; page one is :mod:`wellled.report.page_one`, the action plan
-:mod:`wellled.report.actions`, comments :mod:`wellled.report.comments`. Sentences are built there; the notebook
+:mod:`wellled.report.action_plan`, comments :mod:`wellled.report.comment_list`. Sentences are built there; the notebook
 decides what goes where, and data text is escaped with :mod:`wellled.report.present`.
 """
 

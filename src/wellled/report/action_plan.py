@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 from IPython.display import Markdown
 
-from wellled.report.comments import counted, distinct_comments
+from wellled.report.comment_list import counted, distinct_comments
 from wellled.report.content import HomeReport, judged_on, long_date, text_label
 from wellled.report.present import Styled, md
 from wellled.report.present import pct as _pct
