@@ -4,6 +4,7 @@ vocabularies, group wording, comment counts and the action plan's lists (pure fu
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from wellled.report import action_plan, charts, comment_list, content, page_one
 from wellled.report.present import pct
@@ -229,3 +230,43 @@ def test_the_evidence_column_shows_only_when_the_levels_differ():
     assert "2 sufficient" in page_one.overall_sentence(_summary(same)).data, "the sentence above says it instead"
     mixed = [*same, _theme("K9", "T9", evidence={"level": "limited", "words": "w"})]
     assert list(page_one.themes_table(_summary(mixed))["Evidence"]) == ["Sufficient", "Sufficient", "Limited"]
+
+
+def test_every_label_of_the_groups_chart_is_inside_the_figure_at_a4_and_phone_width():
+    """A combined group's long name and a full bar's value label are drawn whole, not cut at the figure's edge."""
+    groups = [
+        {
+            "respondent_group": "staff",
+            "suppressed": False,
+            "positive_pct": 89.5,
+            "ci95": [80.0, 95.0],
+            "respondents": 29,
+        },
+        {
+            "respondent_group": "resident",
+            "suppressed": False,
+            "positive_pct": 100.0,
+            "ci95": [76.0, 100.0],
+            "respondents": 12,
+        },
+        {
+            "respondent_group": "family and professional",
+            "suppressed": False,
+            "positive_pct": 85.7,
+            "ci95": [72.0, 93.0],
+            "respondents": 123,
+            "combined_from": ["family", "professional"],
+        },
+    ]
+    checked = 0
+    for width in (charts.WIDTH_IN, charts.PHONE_WIDTH_IN):
+        chart = charts.groups_chart(_theme("W2", "Governance", by_group=groups), "h", width)
+        figure = chart.figure
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        frame = figure.bbox
+        ax = figure.axes[0]
+        for text in [*ax.get_yticklabels(), *ax.texts]:
+            box = text.get_window_extent(renderer)
+            assert frame.x0 <= box.x0 and box.x1 <= frame.x1, f"{text.get_text()!r} is cut at {width} in"
+            checked += 1
+    assert checked == 2 * (4 + 4)

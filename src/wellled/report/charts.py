@@ -44,6 +44,7 @@ RATING_BANDS = rating_bands(RatingThresholds())
 BAND_SHADES = ("#fbe3d6", "#fdf1d6", "#e3f1e7", "#d9ecf7")
 WIDTH_IN = 6.3  # the text width of an A4 page with 2 cm margins
 HALF_WIDTH_IN = 3.1  # one of two charts side by side
+VALUE_LABEL_IN = 1.0  # the width of a bar's value label, "100.0%  (n=123)" at 8 pt, with its offset
 PHONE_WIDTH_IN = 3.5  # a full-width chart redrawn for a phone: 336 CSS px, shown at its own size at 390 px
 FIGURES_DIR = Path("figures")
 P = ParamSpec("P")
@@ -257,7 +258,9 @@ def groups_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart
             "respondents": survey["respondents"],
         },
     ]
-    fig, ax = _figure(0.22 * len(rows) + 0.55, width_in=width_in)
+    labels, left_in = _wrap([r["respondent_group"].capitalize() for r in reversed(rows)], 14)
+    row_in = 0.3 if any("\n" in label for label in labels) else 0.22
+    fig, ax = _figure(row_in * len(rows) + 0.55, left_in=left_in, width_in=width_in)
     for y, row in enumerate(reversed(rows)):
         low, high = row["ci95"]
         colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
@@ -279,8 +282,9 @@ def groups_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart
             va="center",
             fontsize=8,
         )
-    ax.set_yticks(range(len(rows)), [r["respondent_group"].capitalize() for r in reversed(rows)])
-    ax.set_xlim(0, 115)
+    ax.set_yticks(range(len(rows)), labels)
+    # room right of 100 % for "100.0%  (n=123)" at 8 pt (about an inch), however narrow the chart
+    ax.set_xlim(0, max(115.0, 100 / (1 - VALUE_LABEL_IN / (width_in - left_in - 0.2))))
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("Positive answers (%), with 95% interval")
     hidden = [g["respondent_group"] for g in survey["by_group"] if g["suppressed"]]
