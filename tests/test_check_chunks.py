@@ -73,13 +73,13 @@ def _check(root: Path, surveys: dict[str, str], audits: dict[str, str], chunk_ro
     return out
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    first=st.lists(survey_row, min_size=4, max_size=14),
-    second=st.lists(survey_row, min_size=0, max_size=6),
-    audits=st.lists(audit_row, min_size=3, max_size=8),
+    first=st.lists(survey_row, min_size=4, max_size=10),
+    second=st.lists(survey_row, min_size=0, max_size=4),
+    audits=st.lists(audit_row, min_size=3, max_size=6),
     cumulative=st.booleans(),
-    size=st.integers(1, 3),
+    size=st.integers(2, 4),
 )
 def test_chunked_and_whole_give_the_same_clean_tables_and_quarantine(
     tmp_path_factory, first, second, audits, cumulative, size

@@ -59,7 +59,7 @@ class Checker:
         self.paths = paths
         self.today = pd.Timestamp(today)
         self.result = CheckResult()
-        self.runner = checks.SuiteRunner()
+        self.runner = checks.SuiteRunner.shared()
         self.staging = staging
         self.quarantine = Parts(staging.side_folder("quarantine"))
         self.source = source
