@@ -16,7 +16,7 @@ import io
 import itertools
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,24 +24,13 @@ import numpy as np
 import pandas as pd
 
 from wellled.check.config import DEFAULT, Limits
+from wellled.check.header import HEADER_SEARCH_ROWS, MAGIC, HeaderScore, header_names, header_row, is_blank, too_large
 from wellled.check.values import printable
 from wellled.errors import DataError
 
 LINE = "__line"
 SUFFIXES = (".csv", ".xlsx")
-HEADER_SEARCH_ROWS = 30
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
-_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"PK\x03\x04": "a zip archive (an XLSX workbook saved as .csv?)",
-    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook (save it as .xlsx)",
-    b"{\\rtf": "an RTF document",
-}
-
-HeaderScore = Callable[[list[str]], int]
 
 
 @dataclass(frozen=True)
@@ -115,13 +104,6 @@ def not_read(folder: Path) -> list[tuple[Path, str, str]]:
     return out
 
 
-def _too_large(label: str, what: str, key: str, limit: int, unit: str = "") -> DataError:
-    return DataError(
-        f"file too large for wellled to read: {what} (limit {limit:,}{unit}, [limits] {key} in wellled.toml)",
-        file=label,
-    )
-
-
 @dataclass
 class RawStream:
     """A raw file opened for reading in chunks of rows: what the reader decided, then :meth:`chunks`.
@@ -152,7 +134,7 @@ def _open_checked(path: Path, label: str, limits: Limits) -> None:
     if stat.S_ISLNK(info.st_mode):
         raise DataError("a symbolic link: not followed", file=label)
     if info.st_size > limits.max_file_bytes:
-        raise _too_large(
+        raise too_large(
             label, f"{info.st_size / 2**20:,.0f} MB", "max_file_megabytes", limits.max_file_bytes >> 20, " MB"
         )
 
@@ -271,32 +253,6 @@ def _chunks(
         )
 
 
-def _header(cells: list, label: str, line: int, records: list[list], at: int) -> tuple[list[str], list[int]]:
-    """Column names and the positions kept: a nameless column is dropped if empty, else an error."""
-    names = [("" if cell is None else str(cell)).strip() for cell in cells]
-    while names and not names[-1]:
-        names.pop()
-    keep = []
-    for i, name in enumerate(names):
-        if name:
-            keep.append(i)
-            continue
-        if any(i < len(r) and r[i] is not None and str(r[i]).strip() for r in records[at:]):
-            raise DataError(
-                f"column {i + 1} has data but no name in the header row (merged header cells?)",
-                file=label,
-                where=f"line {line}",
-            )
-    kept = [names[i] for i in keep]
-    folded = [n.lower() for n in kept]
-    repeated = sorted({n for n in kept if folded.count(n.lower()) > 1})
-    if repeated:
-        raise DataError(
-            f"column {printable(repeated[0], 60)!r} appears twice in the header row", file=label, where=f"line {line}"
-        )
-    return kept, keep
-
-
 def _frame(
     header: tuple[list[str], list[int]], records: list[list], lines: list[int]
 ) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
@@ -329,10 +285,6 @@ def _trimmed(cells: np.ndarray) -> np.ndarray:
     return np.array([*texts, None], dtype=object)[codes]
 
 
-def _is_blank(record: list) -> bool:
-    return all(cell is None or not str(cell).strip() for cell in record)
-
-
 SCAN_BLOCK = 1 << 20
 HEAD_CHARACTERS = 1 << 16
 
@@ -344,7 +296,7 @@ def _scan(path: Path, label: str) -> tuple[str, str, str | None, str]:
     """
     with open(path, "rb") as handle:
         start = handle.read(4)
-        for magic, kind in _MAGIC.items():
+        for magic, kind in MAGIC.items():
             if start.startswith(magic):
                 raise DataError(f"this is {kind}, not a CSV file", file=label)
         if start.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -441,11 +393,11 @@ def _csv_records(
     first = list(itertools.islice(records, HEADER_SEARCH_ROWS))
     if not first:
         raise DataError("the file is empty", file=label)
-    at = _header_row([r for _, r in first], score)
+    at = header_row([r for _, r in first], score)
     line = first[at][0]
     if at:
         notes.append(f"header on line {line}: the {at} row(s) above it were skipped as a title")
-    header = _header(first[at][1], label, line, [], 0)
+    header = header_names(first[at][1], label, line, [], 0)
     return header, itertools.chain(first[at + 1 :], records), notes, line
 
 
@@ -467,9 +419,9 @@ def _csv_rows(path: Path, label: str, encoding: str, delimiter: str, limits: Lim
                         file=label,
                         where=f"line {start}",
                     )
-                if not _is_blank(record):
+                if not is_blank(record):
                     if any(len(cell) > limits.max_cell_characters for cell in record):
-                        raise _too_large(
+                        raise too_large(
                             label,
                             f"a cell on line {start} is longer",
                             "max_cell_characters",
@@ -477,7 +429,7 @@ def _csv_rows(path: Path, label: str, encoding: str, delimiter: str, limits: Lim
                         )
                     count += 1
                     if count > limits.max_rows + HEADER_SEARCH_ROWS:
-                        raise _too_large(label, "too many rows", "max_rows", limits.max_rows)
+                        raise too_large(label, "too many rows", "max_rows", limits.max_rows)
                     if count == 1:
                         width = len(record)
                     yield start, record
@@ -494,11 +446,3 @@ def _holds_records(record: list[str], delimiter: str, width: int) -> bool:
             if sum(1 for part in inner if part.count(delimiter) >= max(width - 2, 2)) >= 1:
                 return True
     return False
-
-
-def _header_row(records: list[list], score: HeaderScore) -> int:
-    """Position of the header among the first rows: the first scoring two or more known names, else 0."""
-    for at, record in enumerate(records[:HEADER_SEARCH_ROWS]):
-        if score([("" if c is None else str(c)).strip() for c in record]) >= 2:
-            return at
-    return 0

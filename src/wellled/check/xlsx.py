@@ -8,7 +8,7 @@ import zipfile
 import zlib
 
 from wellled.check.config import Limits
-from wellled.check.read import _MAGIC, HEADER_SEARCH_ROWS, HeaderScore, _header, _header_row, _is_blank, _too_large
+from wellled.check.header import HEADER_SEARCH_ROWS, MAGIC, HeaderScore, header_names, header_row, is_blank, too_large
 from wellled.check.values import printable
 from wellled.errors import DataError
 
@@ -39,11 +39,11 @@ def _check_zip(data: bytes, label: str, limits: Limits) -> bool:
             expanded = sum(info.file_size for info in archive.infolist())
             formulas = expanded <= limits.max_xlsx_uncompressed_bytes and _has_formulas(archive)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
-        kind = next((k for magic, k in _MAGIC.items() if data.startswith(magic)), None)
+        kind = next((k for magic, k in MAGIC.items() if data.startswith(magic)), None)
         what = f"this is {kind}, not" if kind and not kind.startswith("a zip") else "not"
         raise DataError(f"{what} a readable XLSX workbook", file=label) from None
     if expanded > limits.max_xlsx_uncompressed_bytes:
-        raise _too_large(
+        raise too_large(
             label,
             f"it expands to {expanded / 2**20:,.0f} MB",
             "max_xlsx_uncompressed_megabytes",
@@ -60,18 +60,16 @@ def _sheet_rows(sheet, label: str, limits: Limits) -> list[tuple[int, list]]:
     for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
         cells += len(row)
         if cells > limits.max_xlsx_cells:
-            raise _too_large(
-                label, f"sheet {sheet.title!r} has too many cells", "max_xlsx_cells", limits.max_xlsx_cells
-            )
+            raise too_large(label, f"sheet {sheet.title!r} has too many cells", "max_xlsx_cells", limits.max_xlsx_cells)
         record = [_xlsx_text(cell) for cell in row]
-        if not _is_blank(record):
+        if not is_blank(record):
             if any(c is not None and len(c) > limits.max_cell_characters for c in record):
-                raise _too_large(
+                raise too_large(
                     label, f"a cell on row {number} is longer", "max_cell_characters", limits.max_cell_characters
                 )
             rows.append((number, record))
             if len(rows) > limits.max_rows + HEADER_SEARCH_ROWS:
-                raise _too_large(label, "too many rows", "max_rows", limits.max_rows)
+                raise too_large(label, "too many rows", "max_rows", limits.max_rows)
     return rows
 
 
@@ -107,7 +105,7 @@ def read_xlsx(data: bytes, label: str, score: HeaderScore, wanted: str | None, l
     except DataError:
         raise
     except MemoryError:
-        raise _too_large(label, "it does not fit in memory", "max_xlsx_cells", limits.max_xlsx_cells) from None
+        raise too_large(label, "it does not fit in memory", "max_xlsx_cells", limits.max_xlsx_cells) from None
     except Exception as error:  # openpyxl raises many types for a damaged workbook
         raise DataError(f"not a readable XLSX workbook ({type(error).__name__})", file=label) from None
     if not chosen or not chosen[0][1]:
@@ -121,10 +119,10 @@ def read_xlsx(data: bytes, label: str, score: HeaderScore, wanted: str | None, l
             "cells hold formulas: the values Excel last calculated were read (a formula never calculated, as in "
             "a workbook written by a program, reads as blank)"
         )
-    at = _header_row(records, score)
+    at = header_row(records, score)
     if at:
         notes.append(f"header on row {numbers[at]}: the {at} row(s) above it were skipped as a title")
-    header = _header(records[at], label, numbers[at], records, at + 1)
+    header = header_names(records[at], label, numbers[at], records, at + 1)
     return header, records[at + 1 :], numbers[at + 1 :], notes, numbers[at]
 
 
