@@ -5,7 +5,7 @@ runs `wellled check` and the floor (pandas read_csv + to_parquet) as whole proce
 prints the peak resident memory of both. Usage: python bench/bench_check_memory.py [SIZE_MB]
 
 ``--rows N`` instead builds a survey CSV of N questionnaires with 4 questions each (about 65 bytes a row: the
-5-million-row case of the hardening issue is ``--rows 5000000``, about 320 MB).
+5-million-row case of the hardening issue is ``--rows 5000000``, 233 MB).
 """
 
 from __future__ import annotations
