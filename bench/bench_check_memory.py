@@ -4,7 +4,7 @@ Builds a survey CSV of about SIZE megabytes (default 200) with bench_check's sha
 runs `wellled check` and the floor (pandas read_csv + to_parquet) as whole processes in the same run, and
 prints the peak resident memory of both. Usage: python bench/bench_check_memory.py [SIZE_MB]
 
-``--rows N`` instead builds a survey CSV of N questionnaires with 4 questions each (about 65 bytes a row: the
+``--rows N`` instead builds a survey CSV of N questionnaires with 4 questions each (about 49 bytes a row: the
 5-million-row case of the hardening issue is ``--rows 5000000``, 233 MB).
 """
 

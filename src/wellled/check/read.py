@@ -290,7 +290,8 @@ HEAD_CHARACTERS = 1 << 16
 
 
 def _scan(path: Path, label: str) -> tuple[str, str, str | None, str]:
-    """One pass over the bytes: (sha256, encoding, a note when not UTF-8, the first 64 K characters of text).
+    """One pass over the bytes (two for Windows-1252): (sha256, encoding, a note when not UTF-8, the first 64 K
+    characters of text).
 
     Refuses binary files, text in no supported encoding and files with only white space.
     """
@@ -308,29 +309,51 @@ def _scan(path: Path, label: str) -> tuple[str, str, str | None, str]:
         else:
             encoding, note = "utf-8", None
         digest = hashlib.sha256()
-        failed = _decodes(handle, encoding, digest)
+        failed, facts = _decodes(handle, encoding, digest)
         if failed is not None:
             if encoding != "utf-8":
                 raise DataError(f"the file is not readable {encoding.upper()} text", file=label)
-            if _decodes(handle, "cp1252", None) is not None:
+            failed_again, facts = _decodes(handle, "cp1252", None)
+            if failed_again is not None:
                 raise DataError(
                     "the file is not UTF-8 or Windows-1252 text (save it as 'CSV UTF-8')",
                     file=label,
                     where=f"line {failed}",
                 )
             encoding, note = "cp1252", "read as Windows-1252 text (it is not UTF-8)"
-        head, nul_line, filled = _text_facts(handle, encoding)
-    if nul_line is not None:
-        raise DataError("the file holds binary data, not text", file=label, where=f"line {nul_line}")
-    if not filled:
+    if facts.nul is not None:
+        raise DataError("the file holds binary data, not text", file=label, where=f"line {facts.nul}")
+    if not facts.filled:
         raise DataError("the file is empty", file=label)
-    return digest.hexdigest(), encoding, note, head
+    return digest.hexdigest(), encoding, note, facts.head
 
 
-def _decodes(handle, encoding: str, digest) -> int | None:
-    """None when the whole file decodes (hashing it on the way), else the line of the first undecodable byte."""
+@dataclass
+class _TextFacts:
+    """What the decoding pass saw: the first characters, the line of the first NUL, anything but white space."""
+
+    head: str = ""
+    nul: int | None = None
+    filled: bool = False
+    lines: int = 0
+
+    def add(self, part: str) -> None:
+        if len(self.head) < HEAD_CHARACTERS:
+            self.head += part[: HEAD_CHARACTERS - len(self.head)]
+        if self.nul is None and "\x00" in part:
+            self.nul = self.lines + part[: part.index("\x00")].count("\n") + 1
+        self.filled = self.filled or bool(part.strip())
+        self.lines += part.count("\n")
+
+
+def _decodes(handle, encoding: str, digest) -> tuple[int | None, _TextFacts]:
+    """(None when the whole file decodes, else the line of the first undecodable byte; what the text holds).
+
+    Hashes the bytes on the way when given a digest, and then reads on to the end even after a decoding error.
+    """
     handle.seek(0)
     decoder = codecs.getincrementaldecoder(encoding)()
+    facts = _TextFacts()
     newlines = 0
     failed: int | None = None
     while block := handle.read(SCAN_BLOCK):
@@ -338,36 +361,18 @@ def _decodes(handle, encoding: str, digest) -> int | None:
             digest.update(block)
         if failed is None:
             try:
-                decoder.decode(block)
+                facts.add(decoder.decode(block))
             except UnicodeDecodeError as error:
                 failed = newlines + block[: max(error.start, 0)].count(b"\n") + 1
                 if digest is None:
-                    return failed
+                    return failed, facts
         newlines += block.count(b"\n")
     if failed is None:
         try:
-            decoder.decode(b"", final=True)
+            facts.add(decoder.decode(b"", final=True))
         except UnicodeDecodeError:
             failed = newlines + 1
-    return failed
-
-
-def _text_facts(handle, encoding: str) -> tuple[str, int | None, bool]:
-    """(the first characters, the line of the first NUL or None, whether anything but white space is there)."""
-    handle.seek(0)
-    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
-    head, lines, nul, filled = "", 0, None, False
-    try:
-        while part := text.read(SCAN_BLOCK):
-            if len(head) < HEAD_CHARACTERS:
-                head += part[: HEAD_CHARACTERS - len(head)]
-            if nul is None and "\x00" in part:
-                nul = lines + part[: part.index("\x00")].count("\n") + 1
-            filled = filled or bool(part.strip())
-            lines += part.count("\n")
-    finally:
-        text.detach()
-    return head, nul, filled
+    return failed, facts
 
 
 def _delimiter(lines: list[str], score: HeaderScore) -> str:
