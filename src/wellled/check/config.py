@@ -39,6 +39,7 @@ class Limits:
     max_xlsx_uncompressed_bytes: int
     max_quoted_field_lines: int
     max_cell_characters: int
+    chunk_rows: int = 50_000
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def build(data: dict[str, Any], source: str = "package defaults") -> Config:
             max_xlsx_uncompressed_bytes=int(limits["max_xlsx_uncompressed_megabytes"]) * MEGABYTE,
             max_quoted_field_lines=int(limits["max_quoted_field_lines"]),
             max_cell_characters=int(limits["max_cell_characters"]),
+            chunk_rows=max(1, int(limits["chunk_rows"])),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise DataError(f"[limits] is incomplete or not numbers ({error})", file=where) from None

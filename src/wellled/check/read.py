@@ -9,40 +9,28 @@ rows, a binary file under a text name. Nothing here judges the content; that is 
 
 from __future__ import annotations
 
+import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
+import itertools
 import os
 import stat
-import zipfile
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from wellled.check.config import DEFAULT, Limits
+from wellled.check.header import HEADER_SEARCH_ROWS, MAGIC, HeaderScore, header_names, header_row, is_blank, too_large
 from wellled.check.values import printable
 from wellled.errors import DataError
 
 LINE = "__line"
 SUFFIXES = (".csv", ".xlsx")
-HEADER_SEARCH_ROWS = 30
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
-_MAGIC = {
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"PK\x03\x04": "a zip archive (an XLSX workbook saved as .csv?)",
-    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook (save it as .xlsx)",
-    b"{\\rtf": "an RTF document",
-}
-
-HeaderScore = Callable[[list[str]], int]
 
 
 @dataclass(frozen=True)
@@ -116,11 +104,84 @@ def not_read(folder: Path) -> list[tuple[Path, str, str]]:
     return out
 
 
-def _too_large(label: str, what: str, key: str, limit: int, unit: str = "") -> DataError:
-    return DataError(
-        f"file too large for wellled to read: {what} (limit {limit:,}{unit}, [limits] {key} in wellled.toml)",
-        file=label,
-    )
+@dataclass
+class RawStream:
+    """A raw file opened for reading in chunks of rows: what the reader decided, then :meth:`chunks`.
+
+    Memory grows with one chunk (``[limits] chunk_rows``), not with the file. ``chunks`` yields one ``RawFile``
+    per chunk and may raise a DataError at any chunk (a stray quote, a cell over the limit, too many rows, most
+    rows wider than the header): the file is then rejected as a whole.
+    """
+
+    path: Path
+    label: str
+    sha256: str
+    notes: tuple[str, ...]
+    header_line: int
+    first: RawFile = field(repr=False)
+    _rest: Iterator[RawFile] = field(repr=False)
+
+    def chunks(self) -> Iterator[RawFile]:
+        yield self.first
+        yield from self._rest
+
+
+def _open_checked(path: Path, label: str, limits: Limits) -> None:
+    try:
+        info = path.lstat()
+    except OSError as error:
+        raise DataError(f"cannot read the file ({error.strerror})", file=label) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise DataError("a symbolic link: not followed", file=label)
+    if info.st_size > limits.max_file_bytes:
+        raise too_large(
+            label, f"{info.st_size / 2**20:,.0f} MB", "max_file_megabytes", limits.max_file_bytes >> 20, " MB"
+        )
+
+
+def open_raw(
+    path: Path,
+    label: str | None = None,
+    *,
+    header_score: HeaderScore | None = None,
+    sheet: str | None = None,
+    limits: Limits = DEFAULT.limits,
+    header_only: bool = False,
+    chunk_rows: int | None = None,
+) -> RawStream:
+    """Open a CSV or XLSX file for reading in chunks; the first chunk is read here, so a DataError for an
+    unreadable or empty file comes at once.
+
+    ``header_score`` counts the cells of a row that are known column names: the header is the first row, in
+    the first rows of the file, where it counts at least two; else the first row. ``header_only`` accepts a file
+    with a header and no rows (an export before any response). A CSV file is streamed (read twice: once for
+    its hash and encoding, once for its rows); an XLSX sheet is read whole, within the cell limits.
+    """
+    label = label or printable(path.name)
+    _open_checked(path, label, limits)
+    score = header_score or (lambda cells: 0)
+    size = max(1, chunk_rows or limits.chunk_rows)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            from wellled.check.xlsx import read_xlsx
+
+            data = path.read_bytes()
+            digest = sha256_of(data)
+            header, records, lines, notes, header_line = read_xlsx(data, label, score, sheet, limits)
+            del data
+            pairs: Iterator[tuple[int, list]] = iter(zip(lines, records, strict=True))
+            unnamed: set[int] = set()
+        else:
+            digest, encoding, note, head = _scan(path, label)
+            header, pairs, notes, header_line = _csv_records(path, label, encoding, note, head, score, limits)
+            unnamed = set(range(max(header[1]) + 1 if header[1] else 0)) - set(header[1])
+    except OSError as error:
+        raise DataError(f"cannot read the file ({error.strerror})", file=label) from None
+    rest = _chunks(path, label, digest, tuple(notes), header, header_line, pairs, unnamed, size)
+    first = next(rest)
+    if first.frame.empty and not first.wide_rows and not header_only:
+        raise DataError("the file has a header but no rows", file=label)
+    return RawStream(path, label, digest, tuple(notes), header_line, first, rest)
 
 
 def load(
@@ -132,63 +193,68 @@ def load(
     limits: Limits = DEFAULT.limits,
     header_only: bool = False,
 ) -> RawFile:
-    """Read a CSV or XLSX file into text cells; a DataError names the file if it cannot be read or is empty.
-
-    ``header_score`` counts the cells of a row that are known column names: the header is the first row, in
-    the first rows of the file, where it counts at least two; else the first row. ``header_only`` accepts a file
-    with a header and no rows (an export before any response).
-    """
-    label = label or printable(path.name)
-    try:
-        info = path.lstat()
-        if stat.S_ISLNK(info.st_mode):
-            raise DataError("a symbolic link: not followed", file=label)
-        if info.st_size > limits.max_file_bytes:
-            raise _too_large(
-                label, f"{info.st_size / 2**20:,.0f} MB", "max_file_megabytes", limits.max_file_bytes >> 20, " MB"
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        raise DataError(f"cannot read the file ({error.strerror})", file=label) from None
-    score = header_score or (lambda cells: 0)
-    if path.suffix.lower() == ".xlsx":
-        header, records, lines, notes, header_line = _read_xlsx(data, label, score, sheet, limits)
-    else:
-        header, records, lines, notes, header_line = _read_csv(data, label, score, limits)
-    frame, wide = _frame(header, records, lines, label, header_line)
-    if frame.empty and not wide and not header_only:
-        raise DataError("the file has a header but no rows", file=label)
-    return RawFile(path, label, sha256_of(data), frame, tuple(notes), tuple(wide), header_line)
+    """A whole file in one ``RawFile`` (for the small reference files); see :func:`open_raw`."""
+    stream = open_raw(
+        path, label, header_score=header_score, sheet=sheet, limits=limits, header_only=header_only, chunk_rows=1 << 62
+    )
+    parts = list(stream.chunks())
+    if len(parts) == 1:
+        return parts[0]
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    wide = tuple(w for p in parts for w in p.wide_rows)
+    return replace(parts[0], frame=frame, wide_rows=wide)
 
 
-def _header(cells: list, label: str, line: int, records: list[list], at: int) -> tuple[list[str], list[int]]:
-    """Column names and the positions kept: a nameless column is dropped if empty, else an error."""
-    names = [("" if cell is None else str(cell)).strip() for cell in cells]
-    while names and not names[-1]:
-        names.pop()
-    keep = []
-    for i, name in enumerate(names):
-        if name:
-            keep.append(i)
-            continue
-        if any(i < len(r) and r[i] is not None and str(r[i]).strip() for r in records[at:]):
-            raise DataError(
-                f"column {i + 1} has data but no name in the header row (merged header cells?)",
-                file=label,
-                where=f"line {line}",
-            )
-    kept = [names[i] for i in keep]
-    folded = [n.lower() for n in kept]
-    repeated = sorted({n for n in kept if folded.count(n.lower()) > 1})
-    if repeated:
+def _chunks(
+    path: Path,
+    label: str,
+    digest: str,
+    notes: tuple[str, ...],
+    header: tuple[list[str], list[int]],
+    header_line: int,
+    pairs: Iterator[tuple[int, list]],
+    unnamed: set[int],
+    size: int,
+) -> Iterator[RawFile]:
+    """Chunks of ``size`` rows as ``RawFile``; at the end, most rows wider than the header reject the file."""
+    kept = wide_count = 0
+    first_wide: tuple[int, int] | None = None
+    started = False
+    while True:
+        block = list(itertools.islice(pairs, size))
+        if not block and started:
+            break
+        started = True
+        lines = [line for line, _ in block]
+        records = [record for _, record in block]
+        del block
+        for i in sorted(unnamed):
+            at = next((n for n, r in zip(lines, records, strict=True) if i < len(r) and r[i] and r[i].strip()), None)
+            if at is not None:
+                raise DataError(
+                    f"column {i + 1} has data but no name in the header row (merged header cells?)",
+                    file=label,
+                    where=f"line {header_line}",
+                )
+        frame, wide = _frame(header, records, lines)
+        del records
+        kept += len(frame)
+        wide_count += len(wide)
+        first_wide = first_wide or (wide[0] if wide else None)
+        yield RawFile(path, label, digest, frame, notes, tuple(wide), header_line)
+        if not lines:
+            break
+    if first_wide and wide_count * 2 > wide_count + kept:
+        line, cells = first_wide
         raise DataError(
-            f"column {printable(repeated[0], 60)!r} appears twice in the header row", file=label, where=f"line {line}"
+            f"{wide_count} of {wide_count + kept} rows have more cells than the header's {len(header[0])} columns "
+            f"(the first, line {line}, has {cells}): is the delimiter or the header row wrong?",
+            file=label,
         )
-    return kept, keep
 
 
 def _frame(
-    header: tuple[list[str], list[int]], records: list[list], lines: list[int], label: str, header_line: int
+    header: tuple[list[str], list[int]], records: list[list], lines: list[int]
 ) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
     """Rows as text cells, blank-after-trimming as missing; rows with more filled cells than the header apart."""
     names, keep = header
@@ -209,13 +275,6 @@ def _frame(
     for column in names:
         frame[column] = pd.Series(_trimmed(frame[column].to_numpy(dtype=object)), index=frame.index, dtype=object)
     frame.insert(0, LINE, kept_lines)
-    if len(wide) * 2 > len(wide) + len(kept_lines) and wide:
-        line, cells = wide[0]
-        raise DataError(
-            f"{len(wide)} of {len(wide) + len(kept_lines)} rows have more cells than the header's {len(names)} columns "
-            f"(the first, line {line}, has {cells}): is the delimiter or the header row wrong?",
-            file=label,
-        )
     return frame, wide
 
 
@@ -226,39 +285,94 @@ def _trimmed(cells: np.ndarray) -> np.ndarray:
     return np.array([*texts, None], dtype=object)[codes]
 
 
-def _is_blank(record: list) -> bool:
-    return all(cell is None or not str(cell).strip() for cell in record)
+SCAN_BLOCK = 1 << 20
+HEAD_CHARACTERS = 1 << 16
 
 
-def _decode(data: bytes, label: str) -> tuple[str, str | None]:
-    """The text and, when it was not UTF-8, a note naming the encoding."""
-    for magic, kind in _MAGIC.items():
-        if data.startswith(magic):
-            raise DataError(f"this is {kind}, not a CSV file", file=label)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding, note = "utf-16", "read as UTF-16 text"
-    elif data.startswith(b"\xef\xbb\xbf"):
-        encoding, note = "utf-8-sig", None
-    elif len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0] and data[2]:
-        encoding, note = "utf-16-le", "read as UTF-16 text"
-    else:
-        encoding, note = "utf-8", None
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        if encoding != "utf-8":
-            raise DataError(f"the file is not readable {encoding.upper()} text", file=label) from None
+def _scan(path: Path, label: str) -> tuple[str, str, str | None, str]:
+    """One pass over the bytes (two for Windows-1252): (sha256, encoding, a note when not UTF-8, the first 64 K
+    characters of text).
+
+    Refuses binary files, text in no supported encoding and files with only white space.
+    """
+    with open(path, "rb") as handle:
+        start = handle.read(4)
+        for magic, kind in MAGIC.items():
+            if start.startswith(magic):
+                raise DataError(f"this is {kind}, not a CSV file", file=label)
+        if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+            encoding, note = "utf-16", "read as UTF-16 text"
+        elif start.startswith(b"\xef\xbb\xbf"):
+            encoding, note = "utf-8-sig", None
+        elif len(start) >= 4 and start[1:4:2] == b"\x00\x00" and start[0] and start[2]:
+            encoding, note = "utf-16-le", "read as UTF-16 text"
+        else:
+            encoding, note = "utf-8", None
+        digest = hashlib.sha256()
+        failed, facts = _decodes(handle, encoding, digest)
+        if failed is not None:
+            if encoding != "utf-8":
+                raise DataError(f"the file is not readable {encoding.upper()} text", file=label)
+            failed_again, facts = _decodes(handle, "cp1252", None)
+            if failed_again is not None:
+                raise DataError(
+                    "the file is not UTF-8 or Windows-1252 text (save it as 'CSV UTF-8')",
+                    file=label,
+                    where=f"line {failed}",
+                )
+            encoding, note = "cp1252", "read as Windows-1252 text (it is not UTF-8)"
+    if facts.nul is not None:
+        raise DataError("the file holds binary data, not text", file=label, where=f"line {facts.nul}")
+    if not facts.filled:
+        raise DataError("the file is empty", file=label)
+    return digest.hexdigest(), encoding, note, facts.head
+
+
+@dataclass
+class _TextFacts:
+    """What the decoding pass saw: the first characters, the line of the first NUL, anything but white space."""
+
+    head: str = ""
+    nul: int | None = None
+    filled: bool = False
+    lines: int = 0
+
+    def add(self, part: str) -> None:
+        if len(self.head) < HEAD_CHARACTERS:
+            self.head += part[: HEAD_CHARACTERS - len(self.head)]
+        if self.nul is None and "\x00" in part:
+            self.nul = self.lines + part[: part.index("\x00")].count("\n") + 1
+        self.filled = self.filled or bool(part.strip())
+        self.lines += part.count("\n")
+
+
+def _decodes(handle, encoding: str, digest) -> tuple[int | None, _TextFacts]:
+    """(None when the whole file decodes, else the line of the first undecodable byte; what the text holds).
+
+    Hashes the bytes on the way when given a digest, and then reads on to the end even after a decoding error.
+    """
+    handle.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    facts = _TextFacts()
+    newlines = 0
+    failed: int | None = None
+    while block := handle.read(SCAN_BLOCK):
+        if digest is not None:
+            digest.update(block)
+        if failed is None:
+            try:
+                facts.add(decoder.decode(block))
+            except UnicodeDecodeError as error:
+                failed = newlines + block[: max(error.start, 0)].count(b"\n") + 1
+                if digest is None:
+                    return failed, facts
+        newlines += block.count(b"\n")
+    if failed is None:
         try:
-            text, note = data.decode("cp1252"), "read as Windows-1252 text (it is not UTF-8)"
+            facts.add(decoder.decode(b"", final=True))
         except UnicodeDecodeError:
-            line = data[: error.start].count(b"\n") + 1
-            raise DataError(
-                "the file is not UTF-8 or Windows-1252 text (save it as 'CSV UTF-8')", file=label, where=f"line {line}"
-            ) from None
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise DataError("the file holds binary data, not text", file=label, where=f"line {line}")
-    return text, note
+            failed = newlines + 1
+    return failed, facts
 
 
 def _delimiter(lines: list[str], score: HeaderScore) -> str:
@@ -272,53 +386,61 @@ def _delimiter(lines: list[str], score: HeaderScore) -> str:
     return best
 
 
-def _read_csv(data: bytes, label: str, score: HeaderScore, limits: Limits):
-    """CSV with the csv module: quoted line breaks, blank lines, CR, LF or CRLF endings, each row's first line."""
-    text, note = _decode(data, label)
-    if not text.strip():
-        raise DataError("the file is empty", file=label)
+def _csv_records(
+    path: Path, label: str, encoding: str, note: str | None, head: str, score: HeaderScore, limits: Limits
+) -> tuple[tuple[list[str], list[int]], Iterator[tuple[int, list]], list[str], int]:
+    """(header, an iterator of (line, cells) of the rows below it, notes, the header's line)."""
     notes = [note] if note else []
-    head = text[: 1 << 16].splitlines()[:HEADER_SEARCH_ROWS]
-    delimiter = _delimiter(head, score)
+    delimiter = _delimiter(head.splitlines()[:HEADER_SEARCH_ROWS], score)
     if delimiter != ",":
         notes.append(f"{DELIMITERS[delimiter]}-separated")
-    csv.field_size_limit(max(limits.max_cell_characters + 1, 1 << 17))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records, lines, start = [], [], 1
-    width = 0
-    try:
-        for record in reader:
-            spanned = reader.line_num - start
-            if spanned > limits.max_quoted_field_lines or (
-                spanned and width and _holds_records(record, delimiter, width)
-            ):
-                raise DataError(
-                    f"a quoted field opened on line {start} runs over {spanned + 1} lines and swallows what look "
-                    'like whole rows: is a quote (") missing its partner?',
-                    file=label,
-                    where=f"line {start}",
-                )
-            if not _is_blank(record):
-                if any(len(cell) > limits.max_cell_characters for cell in record):
-                    raise _too_large(
-                        label, f"a cell on line {start} is longer", "max_cell_characters", limits.max_cell_characters
-                    )
-                records.append(record)
-                lines.append(start)
-                if len(records) > limits.max_rows + HEADER_SEARCH_ROWS:
-                    raise _too_large(label, "too many rows", "max_rows", limits.max_rows)
-                if len(records) == 1:
-                    width = len(record)
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise DataError(f"not a readable CSV file ({error})", file=label, where=f"line {start}") from None
-    if not records:
+    records = _csv_rows(path, label, encoding, delimiter, limits)
+    first = list(itertools.islice(records, HEADER_SEARCH_ROWS))
+    if not first:
         raise DataError("the file is empty", file=label)
-    at = _header_row(records, score)
+    at = header_row([r for _, r in first], score)
+    line = first[at][0]
     if at:
-        notes.append(f"header on line {lines[at]}: the {at} row(s) above it were skipped as a title")
-    header = _header(records[at], label, lines[at], records, at + 1)
-    return header, records[at + 1 :], lines[at + 1 :], notes, lines[at]
+        notes.append(f"header on line {line}: the {at} row(s) above it were skipped as a title")
+    header = header_names(first[at][1], label, line, [], 0)
+    return header, itertools.chain(first[at + 1 :], records), notes, line
+
+
+def _csv_rows(path: Path, label: str, encoding: str, delimiter: str, limits: Limits) -> Iterator[tuple[int, list]]:
+    """(line, cells) of each non-blank row, with the csv module: quoted line breaks, CR, LF or CRLF endings."""
+    csv.field_size_limit(max(limits.max_cell_characters + 1, 1 << 17))
+    with open(path, encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        count, start, width = 0, 1, 0
+        try:
+            for record in reader:
+                spanned = reader.line_num - start
+                if spanned > limits.max_quoted_field_lines or (
+                    spanned and width and _holds_records(record, delimiter, width)
+                ):
+                    raise DataError(
+                        f"a quoted field opened on line {start} runs over {spanned + 1} lines and swallows what "
+                        'look like whole rows: is a quote (") missing its partner?',
+                        file=label,
+                        where=f"line {start}",
+                    )
+                if not is_blank(record):
+                    if any(len(cell) > limits.max_cell_characters for cell in record):
+                        raise too_large(
+                            label,
+                            f"a cell on line {start} is longer",
+                            "max_cell_characters",
+                            limits.max_cell_characters,
+                        )
+                    count += 1
+                    if count > limits.max_rows + HEADER_SEARCH_ROWS:
+                        raise too_large(label, "too many rows", "max_rows", limits.max_rows)
+                    if count == 1:
+                        width = len(record)
+                    yield start, record
+                start = reader.line_num + 1
+        except csv.Error as error:
+            raise DataError(f"not a readable CSV file ({error})", file=label, where=f"line {start}") from None
 
 
 def _holds_records(record: list[str], delimiter: str, width: int) -> bool:
@@ -329,144 +451,3 @@ def _holds_records(record: list[str], delimiter: str, width: int) -> bool:
             if sum(1 for part in inner if part.count(delimiter) >= max(width - 2, 2)) >= 1:
                 return True
     return False
-
-
-def _header_row(records: list[list], score: HeaderScore) -> int:
-    """Position of the header among the first rows: the first scoring two or more known names, else 0."""
-    for at, record in enumerate(records[:HEADER_SEARCH_ROWS]):
-        if score([("" if c is None else str(c)).strip() for c in record]) >= 2:
-            return at
-    return 0
-
-
-FORMULA_SCAN_BYTES = 64 << 20
-
-
-def _has_formulas(archive: zipfile.ZipFile) -> bool:
-    """Whether a worksheet holds a formula cell (``<f>``), scanning at most the first 64 MB of sheet XML."""
-    scanned = 0
-    for info in archive.infolist():
-        if not info.filename.startswith("xl/worksheets/") or not info.filename.endswith(".xml"):
-            continue
-        with archive.open(info) as member:
-            tail = b""
-            while scanned < FORMULA_SCAN_BYTES and (block := member.read(1 << 20)):
-                if b"<f>" in tail + block or b"<f " in tail + block:
-                    return True
-                tail, scanned = block[-3:], scanned + len(block)
-    return False
-
-
-def _check_zip(data: bytes, label: str, limits: Limits) -> bool:
-    """Refuse what is not a workbook or expands beyond the limit; return whether its sheets hold formulas."""
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DataError("this is an old Excel .xls workbook renamed .xlsx (save it as .xlsx)", file=label)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-            formulas = expanded <= limits.max_xlsx_uncompressed_bytes and _has_formulas(archive)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
-        kind = next((k for magic, k in _MAGIC.items() if data.startswith(magic)), None)
-        what = f"this is {kind}, not" if kind and not kind.startswith("a zip") else "not"
-        raise DataError(f"{what} a readable XLSX workbook", file=label) from None
-    if expanded > limits.max_xlsx_uncompressed_bytes:
-        raise _too_large(
-            label,
-            f"it expands to {expanded / 2**20:,.0f} MB",
-            "max_xlsx_uncompressed_megabytes",
-            limits.max_xlsx_uncompressed_bytes >> 20,
-            " MB",
-        )
-    return formulas
-
-
-def _sheet_rows(sheet, label: str, limits: Limits) -> list[tuple[int, list]]:
-    """(row number, cells) of the non-blank rows, over the cells really used (never the declared dimension)."""
-    sheet.reset_dimensions()
-    rows, cells = [], 0
-    for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells += len(row)
-        if cells > limits.max_xlsx_cells:
-            raise _too_large(
-                label, f"sheet {sheet.title!r} has too many cells", "max_xlsx_cells", limits.max_xlsx_cells
-            )
-        record = [_xlsx_text(cell) for cell in row]
-        if not _is_blank(record):
-            if any(c is not None and len(c) > limits.max_cell_characters for c in record):
-                raise _too_large(
-                    label, f"a cell on row {number} is longer", "max_cell_characters", limits.max_cell_characters
-                )
-            rows.append((number, record))
-            if len(rows) > limits.max_rows + HEADER_SEARCH_ROWS:
-                raise _too_large(label, "too many rows", "max_rows", limits.max_rows)
-    return rows
-
-
-def _read_xlsx(data: bytes, label: str, score: HeaderScore, wanted: str | None, limits: Limits):
-    """The sheet named, the only sheet, or the one sheet whose header matches; row numbers as in the workbook."""
-    import openpyxl
-
-    formulas = _check_zip(data, label, limits)
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            names = book.sheetnames
-            if wanted is not None:
-                if wanted not in names:
-                    raise DataError(
-                        f"no sheet named {printable(wanted, 60)!r}; the sheets are {', '.join(map(repr, names))}",
-                        file=label,
-                    )
-                chosen = [(wanted, _sheet_rows(book[wanted], label, limits))]
-            else:
-                sheets = [(name, _sheet_rows(book[name], label, limits)) for name in names]
-                filled = [(n, r) for n, r in sheets if r]
-                chosen = filled if len(filled) <= 1 else [(n, r) for n, r in filled if _matches(r, score)]
-                if len(chosen) != 1 and len(filled) > 1:
-                    shown = ", ".join(repr(printable(n, 40)) for n, _ in filled)
-                    raise DataError(
-                        f"the workbook has several sheets ({shown}) and {len(chosen) or 'none'} of them has the "
-                        "expected header: name the sheet in a sidecar file (sheet: NAME)",
-                        file=label,
-                    )
-        finally:
-            book.close()
-    except DataError:
-        raise
-    except MemoryError:
-        raise _too_large(label, "it does not fit in memory", "max_xlsx_cells", limits.max_xlsx_cells) from None
-    except Exception as error:  # openpyxl raises many types for a damaged workbook
-        raise DataError(f"not a readable XLSX workbook ({type(error).__name__})", file=label) from None
-    if not chosen or not chosen[0][1]:
-        raise DataError("the file is empty", file=label)
-    name, rows = chosen[0]
-    numbers = [n for n, _ in rows]
-    records = [r for _, r in rows]
-    notes = [f"sheet {printable(name, 60)!r}"] if len(names) > 1 else []
-    if formulas:
-        notes.append(
-            "cells hold formulas: the values Excel last calculated were read (a formula never calculated, as in "
-            "a workbook written by a program, reads as blank)"
-        )
-    at = _header_row(records, score)
-    if at:
-        notes.append(f"header on row {numbers[at]}: the {at} row(s) above it were skipped as a title")
-    header = _header(records[at], label, numbers[at], records, at + 1)
-    return header, records[at + 1 :], numbers[at + 1 :], notes, numbers[at]
-
-
-def _matches(rows: list[tuple[int, list]], score: HeaderScore) -> bool:
-    return any(score([(c or "").strip() for c in r]) >= 2 for _, r in rows[:HEADER_SEARCH_ROWS])
-
-
-def _xlsx_text(value: object) -> str | None:
-    """A cell as the analyst sees it: dates as YYYY-MM-DD (with the time if any), whole numbers without '.0'."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d" if value.time() == dt.time() else "%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -47,6 +47,15 @@ class Violation:
 class SuiteRunner:
     """Runs expectation lists against pandas frames in one ephemeral GX context: no files, no Data Docs."""
 
+    _shared: SuiteRunner | None = None
+
+    @classmethod
+    def shared(cls) -> SuiteRunner:
+        """The process's runner: building a GX context takes seconds, so every chunk and run reuses one."""
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
     def __init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # GX must never phone home
         os.environ.setdefault("TQDM_DISABLE", "1")

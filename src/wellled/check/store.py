@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,16 +48,6 @@ def remove_leftovers(paths: Paths) -> list[Path]:
     return leftovers
 
 
-def _probe_writable(folders: list[Path]) -> None:
-    """Raise the OSError a run would meet later if it cannot write a file in each folder (read-only, full)."""
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".wellled-probe-") as probe:
-            probe.write(b"x" * 4096)
-            probe.flush()
-            os.fsync(probe.fileno())
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -67,33 +56,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_clean(
-    paths: Paths, tables: dict[str, pd.DataFrame], quarantine: pd.DataFrame, manifest: dict[str, Any]
-) -> None:
-    """Write every clean table, the quarantine and the manifest, then swap them in as ``clean/``, but only
-    once the reports folder has been shown writable: a run that cannot write its data-quality page and log
-    leaves ``clean/`` as it was. Call it while holding :func:`locked`.
-    """
-    staging = paths.staging_dir(uuid.uuid4().hex[:12])
-    try:
-        staging.mkdir(parents=True)
-        (staging / ".gitkeep").touch()
-        outputs = {}
-        for name, frame in tables.items():
-            target = staging / paths.clean_table(name).name
-            frame.to_parquet(target, index=False)
-            outputs[target.name] = file_sha256(target)
-        quarantine_dir = staging / paths.quarantine_dir.name
-        quarantine_dir.mkdir()
-        quarantine.to_parquet(quarantine_dir / "quarantine.parquet", index=False)
-        _csv_safe(quarantine).to_csv(quarantine_dir / "quarantine.csv", index=False)
-        manifest = {**manifest, "outputs": outputs}
-        (staging / paths.manifest.name).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        # The run still writes its data-quality page and log after this: if it cannot, clean/ must not change.
-        _probe_writable([paths.data_quality_dir, paths.logs_dir])
-        _swap_in(staging, paths.clean)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def seal(paths: Paths, staging: Path, quarantine: pd.DataFrame, manifest: dict[str, Any]) -> None:
+    """Finish a staging folder whose clean tables are written: the quarantine, and the manifest with the hash
+    of every table. Nothing in ``clean/`` changes until :func:`swap_in`."""
+    outputs = {p.name: file_sha256(p) for p in sorted(staging.glob("*.parquet"))}
+    quarantine_dir = staging / paths.quarantine_dir.name
+    quarantine_dir.mkdir()
+    quarantine.to_parquet(quarantine_dir / "quarantine.parquet", index=False)
+    _csv_safe(quarantine).to_csv(quarantine_dir / "quarantine.csv", index=False)
+    manifest = {**manifest, "outputs": outputs}
+    (staging / paths.manifest.name).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def swap_in(paths: Paths, staging: Path) -> None:
+    """Put a sealed staging folder in place of ``clean/``. Call it while holding :func:`locked`, last of all:
+    after the data-quality page and the log are written, so a run that cannot write them leaves ``clean/``."""
+    _swap_in(staging, paths.clean)
 
 
 def _exchange(first: Path, second: Path) -> bool:
