@@ -5,7 +5,7 @@ against the floor (`wellled check` on the demo data alone) in the same run:
 
 - ``dimension``: a 30 KB XLSX of 1,000 questionnaires whose sheet declares the dimension ``A1:XFD1001``
   (16,384 columns);
-- ``expansion``: an XLSX of a few megabytes whose sheet expands to about 2 GB of XML;
+- ``expansion``: an XLSX whose sheet expands to about 2 GB of XML (its size on disk does not matter to the reader);
 - ``long-comment``: a CSV questionnaire whose comment is 100,000 characters without a space (then also
   `wellled summary` of that home, which redacts the comment).
 
@@ -128,7 +128,7 @@ def main(names: list[str]) -> int:
             if target.suffix == ".xlsx":
                 with zipfile.ZipFile(target) as archive:
                     expanded = sum(item.file_size for item in archive.infolist())
-                size += f", expands to {expanded / 2**20:,.0f} MiB"
+                size += f", expands to {expanded / 2**20:,.1f} MiB"
             print(_row(f"`wellled check` + {name}", size, _check(data)), flush=True)
             if name == "long-comment":
                 summary = timed([*WELLLED, "summary", "oak-house", "--period", "2026-Q3", "--data", str(data)])

@@ -82,6 +82,8 @@ def _planted(seed: int) -> list[dict[str, str]]:
                 "last": last,
                 "email": f"{first.lower()}.{last.lower()}@example.com",
                 "phone": f"07700 900{rng.randrange(1000):03d}",
+                "note_email": f"{last.lower()}{rng.randrange(100)}@example.org",
+                "note_phone": f"01632 960{rng.randrange(1000):03d}",
             }
         )
     return people
@@ -89,8 +91,9 @@ def _planted(seed: int) -> list[dict[str, str]]:
 
 def test_no_planted_identity_value_reaches_any_output_a_user_sees(demo_data, tmp_path):
     """Identity columns, e-mail response ids, and personal data typed into answer and comment cells of one
-    home's raw survey: none of it in clean/, quarantine.csv, the data-quality page, or the rendered report
-    (summary.json, the notebook, the HTML, the text of the PDF)."""
+    home's raw survey: none of it in quarantine.csv, the data-quality page, the log, or the rendered report
+    (summary.json, the notebook, the HTML, the text of the PDF); nothing but the comments' own text in clean/
+    (comments are stored as written and redacted when a summary is built)."""
     import random
     import shutil
     import subprocess
@@ -109,7 +112,7 @@ def test_no_planted_identity_value_reaches_any_output_a_user_sees(demo_data, tmp
             answers[1] = f"call {person['name']} on {person['phone']}"  # not an answer: quarantined
         if i == 1:
             answers[2] = person["email"]
-        comment = f"Ask {person['email']} or ring {person['phone']}, thanks"
+        comment = f"Ask {person['note_email']} or ring {person['note_phone']}, thanks"
         rows.append([person["email"], person["name"], person["phone"], person["email"], "oak-house", "staff",
                      f"2026-08-{10 + i:02d}", *answers, comment])  # fmt: skip
     lines = [",".join(f'"{cell}"' for cell in row) for row in rows]
@@ -139,10 +142,12 @@ def test_no_planted_identity_value_reaches_any_output_a_user_sees(demo_data, tmp
     names = {"summary.json", "governance-report.html", "governance-report.ipynb", "quarantine.csv"}
     assert names <= {Path(name).name for name in outputs} and any("data-quality" in name for name in outputs)
     for person in people:
-        for kind in ("name", "first", "last", "email", "phone"):
+        for kind in ("name", "first", "last", "email", "phone", "note_email", "note_phone"):
             value = person[kind]
             digits = value.replace(" ", "")
             for name, text in outputs.items():
-                assert value not in text and (kind != "phone" or digits not in text), (
+                if kind.startswith("note") and name.endswith("clean/responses.parquet"):
+                    continue
+                assert value not in text and (not kind.endswith("phone") or digits not in text), (
                     f"{kind} {value!r} (seed {seed}) in {name}"
                 )
