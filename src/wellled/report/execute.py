@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-import math
 import os
 import re
 import shutil
@@ -104,10 +103,7 @@ def _papermill(notebook: Path, executed: Path, parameters: Mapping[str, Any], cw
     name = kernel.ensure_kernel()
     limit = {}
     if deadline.at is not None:  # every cell may use what is left of the report's time, not a time of its own
-        limit = {
-            "start_timeout": math.ceil(deadline.remaining() or 1),
-            "timeout_func": lambda cell: deadline.remaining(),
-        }
+        limit = {"timeout_func": lambda cell: deadline.remaining()}  # (a kernel is never stopped while starting)
     quiet = _Quiet()
     logging.getLogger("papermill").addFilter(quiet)
     try:
