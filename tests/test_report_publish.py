@@ -79,7 +79,7 @@ def test_the_time_limit_is_for_the_whole_report_and_the_previous_report_stays(de
     slow = _notebook(
         tmp_path / "slow.ipynb",
         'home_id = ""\nperiod = ""\nframework = ""\ndata_dir = ""\nmin_respondents = 5',
-        *["import time\ntime.sleep(4)"] * 12,
+        *["import time\ntime.sleep(10)"] * 12,
     )  # every cell well within the limit, together far beyond it
     started = time.monotonic()
     done = run_cli(
@@ -91,7 +91,7 @@ def test_the_time_limit_is_for_the_whole_report_and_the_previous_report_stays(de
         f"wellled: the report of oak-house ({folder.name}) was stopped at its time limit of 20 s and nothing was"
         " published; raise the limit with --time-limit SECONDS"
     ]
-    assert time.monotonic() - started < 45, "stopped at the limit, not after the last cell (48 s)"
+    assert time.monotonic() - started < 100, "stopped at the limit, not after the last cell (120 s of cells)"
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before, "the previous report, whole"
     versions = folder.parent / f".{folder.name}.versions"
     assert len(list(versions.iterdir())) == 2, "the current link and its set: nothing of the stopped run"
