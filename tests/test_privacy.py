@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import run_cli
@@ -59,3 +61,93 @@ def test_hidden_groups_are_the_same_in_every_theme_and_never_alone(demo_data):
                 assert not (shown & hidden_anywhere), f"{home} {theme['id']}: shows {shown & hidden_anywhere}"
                 hidden_here = set(present) - shown
                 assert len(hidden_here) != 1, f"{home} {theme['id']}: {hidden_here} = total - shown groups"
+
+
+def _planted(seed: int) -> list[dict[str, str]]:
+    """People with random names, e-mail addresses and (Ofcom drama range) phone numbers, new every run."""
+    import random
+
+    rng = random.Random(seed)
+
+    def word() -> str:
+        return "Zq" + "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(6))
+
+    people = []
+    for _ in range(6):
+        first, last = word(), word()
+        people.append(
+            {
+                "name": f"{first} {last}",
+                "first": first,
+                "last": last,
+                "email": f"{first.lower()}.{last.lower()}@example.com",
+                "phone": f"07700 900{rng.randrange(1000):03d}",
+                "note_email": f"{last.lower()}{rng.randrange(100)}@example.org",
+                "note_phone": f"01632 960{rng.randrange(1000):03d}",
+            }
+        )
+    return people
+
+
+def test_no_planted_identity_value_reaches_any_output_a_user_sees(demo_data, tmp_path):
+    """Identity columns, e-mail response ids, and personal data typed into answer and comment cells of one
+    home's raw survey: none of it in quarantine.csv, the data-quality page, the log, or the rendered report
+    (summary.json, the notebook, the HTML, the text of the PDF); nothing but the comments' own text in clean/
+    (comments are stored as written and redacted when a summary is built)."""
+    import random
+    import shutil
+    import subprocess
+
+    seed = random.SystemRandom().randrange(10**9)
+    people = _planted(seed)
+    data, reports = tmp_path / "data", tmp_path / "reports"
+    shutil.copytree(demo_data.data / "raw", data / "raw")
+    staff = (data / "raw" / "surveys" / "2026-Q3-staff.csv").read_text().splitlines()
+    header = staff[0].split(",")
+    questions = [c for c in header if c.startswith("q")]
+    rows = [["Email", "Name", "Phone", *header]]
+    for i, person in enumerate(people):
+        answers = ["4"] * len(questions)
+        if i == 0:
+            answers[1] = f"call {person['name']} on {person['phone']}"  # not an answer: quarantined
+        if i == 1:
+            answers[2] = person["email"]
+        comment = f"Ask {person['note_email']} or ring {person['note_phone']}, thanks"
+        rows.append([person["email"], person["name"], person["phone"], person["email"], "oak-house", "staff",
+                     f"2026-08-{10 + i:02d}", *answers, comment])  # fmt: skip
+    lines = [",".join(f'"{cell}"' for cell in row) for row in rows]
+    (data / "raw" / "surveys" / "2026-Q3-staff-identified.csv").write_text("\n".join(lines) + "\n")
+
+    checked = run_cli("check", "--data", str(data), "--reports", str(reports), "--today", "2026-11-26")
+    assert checked.code == 0, checked.stdout + checked.stderr
+    report = run_cli("report", "oak-house", "--period", "2026-Q3", "--data", str(data), "--reports", str(reports))
+    assert report.code == 0, report.stdout + report.stderr
+
+    folder = reports / "oak-house" / "2026-Q3"
+    pdf_text = subprocess.run(
+        ["pdftotext", str(folder / "governance-report.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    outputs = {"governance-report.pdf (text)": pdf_text}
+    for path in [*data.joinpath("clean").rglob("*"), *reports.rglob("*")]:
+        if path.is_file() and path.suffix != ".pdf":
+            text = pd.read_parquet(path).astype(str).to_csv() if path.suffix == ".parquet" else None
+            outputs[str(path.relative_to(tmp_path))] = text or path.read_bytes().decode("utf-8", "ignore")
+    quarantine = pd.read_csv(data / "clean" / "quarantine" / "quarantine.csv", dtype=str)
+    planted_quarantined = quarantine[quarantine["source_file"].str.endswith("staff-identified.csv")]
+    assert len(planted_quarantined) >= 2, "the answer cells holding a name, a phone number and an e-mail address"
+    responses = pd.read_parquet(data / "clean" / "responses.parquet")
+    assert (responses["response_id"].str.startswith("id-")).sum() >= len(people), "the planted rows were imported"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert "[email removed]" in json.dumps(summary), "the planted comments are in the summary, redacted"
+    names = {"summary.json", "governance-report.html", "governance-report.ipynb", "quarantine.csv"}
+    assert names <= {Path(name).name for name in outputs} and any("data-quality" in name for name in outputs)
+    for person in people:
+        for kind in ("name", "first", "last", "email", "phone", "note_email", "note_phone"):
+            value = person[kind]
+            digits = value.replace(" ", "")
+            for name, text in outputs.items():
+                if kind.startswith("note") and name.endswith("clean/responses.parquet"):
+                    continue
+                assert value not in text and (not kind.endswith("phone") or digits not in text), (
+                    f"{kind} {value!r} (seed {seed}) in {name}"
+                )

@@ -22,10 +22,14 @@ FIXTURE = Path(__file__).parent / "fixtures" / "report-fixture.ipynb"
 
 
 def _files(root: Path) -> list[str]:
-    """Files a user sees (hidden lock files left out)."""
+    """Files a user sees (hidden lock files and report sets left out; a report's files are links into its set)."""
     if not root.exists():
         return []
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
 
 
 @pytest.fixture(scope="module")

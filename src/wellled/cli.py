@@ -178,7 +178,7 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=600.0,
         metavar="SECONDS",
-        help="stop a report whose notebook cell runs longer than this (default 600)",
+        help="stop a report (notebook and rendering) that runs longer than this, publishing nothing (default 600)",
     )
     parser.add_argument("--notebook", help=argparse.SUPPRESS)
 

@@ -5,20 +5,22 @@ Public API:
 - :func:`execute` ``(notebook, output_dir, parameters, *, formats, renderer, stem, before_publish, timeout)
   -> Report``: run, render and move into place; a failing run leaves the previous report untouched.
 
-A run works in ``REPORTS/HOME/PERIOD/.staging-*``: Papermill writes the executed notebook there (the kernel's
-working folder, so files the notebook writes, such as ``summary.json``, are published with it), the renderer
-writes HTML and PDF beside it, and only then is every file moved into ``REPORTS/HOME/PERIOD/``.
+A run builds the new set in a folder of its own beside the report folder (:mod:`wellled.report.publication`):
+Papermill writes the executed notebook there (the kernel's working folder, so files the notebook writes, such
+as ``summary.json``, are published with it), the renderer writes HTML and PDF beside it, and only then is the
+whole set switched in at once. ``timeout`` is the wall-clock limit of the whole report (every cell, rendering):
+past it the run stops, nothing is published, and the RunError names the home and the limit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from typing import Any
 
 from wellled.errors import DataError, RunError, UsageError
 from wellled.paths import QUARTO_CONFIG, REPORT_STEM
-from wellled.report import kernel, render
+from wellled.report import kernel, publication, render
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,33 @@ def _first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
+class _Deadline:
+    """The wall-clock limit of one report (notebook and rendering); ``None`` seconds means none."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.at = None if seconds is None else time.monotonic() + seconds
+
+    def remaining(self) -> float | None:
+        return None if self.at is None else max(0.001, self.at - time.monotonic())
+
+    def passed(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+
+class _Quiet(logging.Filter):
+    """nbclient logs timeouts and kernel failures (with tracebacks); the RunError says the cause once, in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR and not str(record.msg).startswith("Timeout waiting for")
+
+
 def _papermill(
     notebook: Path,
     executed: Path,
     parameters: Mapping[str, Any],
     cwd: Path,
-    timeout: float | None,
+    deadline: _Deadline,
     warm: Callable[[Path], Any] | None = None,
 ) -> None:
     """Run the notebook in the ``wellled`` kernel (``warm(cwd)``'s if given); a RunError naming the cell if a
@@ -86,6 +109,11 @@ def _papermill(
     from papermill.exceptions import PapermillExecutionError
 
     name = kernel.ensure_kernel()
+    limit = {}
+    if deadline.at is not None:  # every cell may use what is left of the report's time, not a time of its own
+        limit = {"timeout_func": lambda cell: deadline.remaining()}  # (a kernel is never stopped while starting)
+    quiet = _Quiet()
+    logging.getLogger("papermill").addFilter(quiet)
     warm_kernel = {"km": warm(cwd)} if warm is not None else {}
     try:
         with kernel.kernel_search_path():
@@ -99,27 +127,32 @@ def _papermill(
                 log_output=False,
                 cwd=str(cwd),
                 request_save_on_cell_execute=False,
-                execution_timeout=timeout,
+                **limit,
                 **warm_kernel,
             )
     except PapermillExecutionError as error:
-        if error.ename in ("CellTimeoutError", "TimeoutError") or "timed out" in str(error.evalue):
-            raise RunError(_time_limit_message(notebook, timeout)) from None
+        if deadline.passed():
+            raise TimeoutError from None
         ours = {"UsageError": UsageError, "DataError": DataError}.get(error.ename)
         if ours is not None:  # the notebook judged the parameters or data as wellled does everywhere else
             raise ours(_first_line(error.evalue)) from None
         message = f"{error.ename}: {_first_line(error.evalue)}" if error.evalue else error.ename
         raise RunError(f"the notebook failed in cell {_failed_cell(notebook, error)}: {message}") from None
     except Exception as error:  # a kernel that died or never started, a timeout, an unreadable notebook
-        if type(error).__name__ in ("CellTimeoutError", "TimeoutError"):
-            raise RunError(_time_limit_message(notebook, timeout)) from None
+        if deadline.passed() or type(error).__name__ in ("CellTimeoutError", "TimeoutError"):
+            raise TimeoutError from None
         raise RunError(f"the notebook could not be run: {type(error).__name__}: {_first_line(str(error))}") from None
+    finally:
+        logging.getLogger("papermill").removeFilter(quiet)
 
 
-def _time_limit_message(notebook: Path, timeout: float | None) -> str:
-    return (
-        f"the report notebook {notebook.name} was stopped after running {timeout:g} s, its time limit "
-        "(a stuck cell?); raise it with --time-limit SECONDS"
+def _time_limit_error(parameters: Mapping[str, Any], deadline: _Deadline) -> RunError:
+    home, period = parameters.get("home_id"), parameters.get("period")
+    what = f"the report of {home}" if home else "the provider overview"
+    what += f" ({period})" if period else ""
+    return RunError(
+        f"{what} was stopped at its time limit of {deadline.seconds:g} s and nothing was published; "
+        "raise the limit with --time-limit SECONDS"
     )
 
 
@@ -140,10 +173,8 @@ def _report_lock(output_dir: Path) -> Iterator[None]:
 
 
 def remove_leftovers(output_dir: Path) -> None:
-    """Remove ``.staging-*`` folders of killed runs (they hold care data); call it under the report lock."""
-    for folder in output_dir.glob(".staging-*"):
-        if folder.is_dir() and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
+    """Remove the sets and links of killed runs (they hold care data); call it under the report lock."""
+    publication.remove_leftovers(output_dir)
 
 
 def execute(
@@ -173,29 +204,37 @@ def execute(
         raise RunError(f"notebook not found: {notebook}")
     started = time.perf_counter()
     with _report_lock(output_dir):  # another run of this report waits; a killed run's leftovers go
+        deadline = _Deadline(timeout)  # from here: waiting for another run is not this report's time
         output_dir.mkdir(parents=True, exist_ok=True)
         remove_leftovers(output_dir)
         failed = output_dir / f"{stem}.failed.ipynb"
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=output_dir))
+        staging = publication.new_version(output_dir)
         try:
             executed = staging / f"{stem}.ipynb"
             try:
-                _papermill(notebook, executed, parameters, staging, timeout, warm)
+                _papermill(notebook, executed, parameters, staging, deadline, warm)
+            except TimeoutError:
+                raise _time_limit_error(parameters, deadline) from None
             except RunError as error:
                 if executed.is_file():
                     os.replace(executed, failed)
                     error.message += f"; the executed notebook is kept as {failed}"
                 raise
-            render.render(executed, wanted, renderer, project)
+            try:
+                render.render(executed, wanted, renderer, project, timeout=deadline.remaining())
+            except RunError:
+                if deadline.passed():
+                    raise _time_limit_error(parameters, deadline) from None
+                raise
             if before_publish is not None:
                 before_publish(staging)
-            for path in sorted(staging.iterdir()):
-                if path.is_file() and not path.name.startswith("."):
-                    os.replace(path, output_dir / path.name)
-            for fmt in set(render.FORMATS) - set(wanted):  # an older run's other format must not pass for this one's
-                (output_dir / f"{stem}.{fmt}").unlink(missing_ok=True)
+            if deadline.passed():
+                raise _time_limit_error(parameters, deadline)
+            publication.publish(output_dir, staging)
             failed.unlink(missing_ok=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        except BaseException:
+            if not publication.is_current(output_dir, staging):
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
         outputs = {fmt: output_dir / f"{stem}.{fmt}" for fmt in wanted}
         return Report(output_dir, output_dir / f"{stem}.ipynb", outputs, time.perf_counter() - started)

@@ -22,7 +22,7 @@ class ReportOptions:
     min_respondents: int = 5
     check_if_changed: bool = False
     allow_small_numbers: bool = False
-    time_limit: float = 600.0  # seconds any one notebook cell may run before the report is stopped
+    time_limit: float = 600.0  # wall-clock seconds of one report (every cell and rendering) before it is stopped
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "formats", render.parse_formats(self.formats))

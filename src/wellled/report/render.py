@@ -84,17 +84,21 @@ def render(
     formats: Iterable[str] = FORMATS,
     renderer: str = "auto",
     project: Path | None = QUARTO_CONFIG,
+    timeout: float | None = None,
 ) -> dict[str, Path]:
-    """Render an executed notebook to ``formats`` beside it; returns {format: path}. Raises RunError."""
+    """Render an executed notebook to ``formats`` beside it; returns {format: path}. Raises RunError.
+
+    ``timeout`` (seconds, at most :data:`TIMEOUT`) bounds each pandoc or Quarto process."""
     executed = Path(executed)
+    limit = TIMEOUT if timeout is None else max(0.001, min(TIMEOUT, timeout))
     wanted = parse_formats(formats)
     chosen = resolve_renderer(renderer)
     with tempfile.TemporaryDirectory(prefix=".render-", dir=executed.parent) as scratch:
         work = Path(scratch).resolve()  # pandoc runs inside it: every path handed to it must be absolute
         if chosen == "quarto":
-            built = _quarto(executed, wanted, work, project)
+            built = _quarto(executed, wanted, work, project, limit)
         else:
-            built = _builtin(executed, wanted, work, settings(_read_notebook(executed), project))
+            built = _builtin(executed, wanted, work, settings(_read_notebook(executed), project), limit)
         outputs = {}
         for fmt, path in built.items():
             target = executed.with_suffix(f".{fmt}")
@@ -251,7 +255,7 @@ def typst_variables(options: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _run_pandoc(jobs: Mapping[str, list[str]], cwd: Path) -> None:
+def _run_pandoc(jobs: Mapping[str, list[str]], cwd: Path, limit: float = TIMEOUT) -> None:
     """Run the pandoc command lines side by side; a RunError naming the format if one fails."""
     running = {
         fmt: subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -260,11 +264,11 @@ def _run_pandoc(jobs: Mapping[str, list[str]], cwd: Path) -> None:
     failures = []
     for fmt, process in running.items():
         try:
-            _, stderr = process.communicate(timeout=TIMEOUT)
+            _, stderr = process.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            failures.append(f"{fmt}: pandoc took longer than {TIMEOUT} s")
+            failures.append(f"{fmt}: pandoc took longer than {limit:g} s")
             continue
         if process.returncode:
             lines = [line for line in stderr.splitlines() if line.strip()]
@@ -280,7 +284,9 @@ def _font_paths() -> list[str]:
     return [str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")]
 
 
-def _builtin(executed: Path, formats: tuple[str, ...], work: Path, config: Settings) -> dict[str, Path]:
+def _builtin(
+    executed: Path, formats: tuple[str, ...], work: Path, config: Settings, limit: float = TIMEOUT
+) -> dict[str, Path]:
     pandoc = _pandoc()
     common = [
         pandoc,
@@ -318,7 +324,7 @@ def _builtin(executed: Path, formats: tuple[str, ...], work: Path, config: Setti
             "-o",
             "report.typ",
         ]
-    _run_pandoc(jobs, work)
+    _run_pandoc(jobs, work, limit)
     built = {}
     if "html" in formats:
         built["html"] = work / "report.html"
@@ -352,7 +358,9 @@ def quarto_commands(notebook_name: str, formats: Iterable[str]) -> list[list[str
     ]
 
 
-def _quarto(executed: Path, formats: tuple[str, ...], work: Path, project: Path | None) -> dict[str, Path]:
+def _quarto(
+    executed: Path, formats: tuple[str, ...], work: Path, project: Path | None, limit: float = TIMEOUT
+) -> dict[str, Path]:
     """Render a copy of the notebook in a scratch project that holds our ``_quarto.yml``."""
     shutil.copy2(executed, work / executed.name)
     if project and project.is_file():
@@ -360,7 +368,7 @@ def _quarto(executed: Path, formats: tuple[str, ...], work: Path, project: Path 
     built = {}
     for fmt, command in zip(formats, quarto_commands(executed.name, formats), strict=True):
         try:
-            result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=TIMEOUT)
+            result = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=limit)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise RunError(f"quarto render failed: {error}") from None
         output = work / f"{executed.stem}.{fmt}"
