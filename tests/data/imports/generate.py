@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import sys
 import zipfile
 from collections.abc import Callable
@@ -245,15 +246,19 @@ def _survey_rows(extra: list[str], header: str | None = None) -> bytes:
     return ("\n".join([header, *good, *extra]) + "\n").encode()
 
 
-def _declared_dimension_bomb() -> bytes:
-    data = _xlsx({"Sheet1": [["response_id", "home_id", "respondent_group", "submitted_on", "q1"],
-                             ["d1", "oak-house", "staff", "2026-07-01", 4]]})  # fmt: skip
+def _declared_dimension_bomb(rows: int = 600) -> bytes:
+    """A small workbook whose sheet declares 16,384 columns: padded to that width, its 600 rows would be
+    9.8 million cells, over the cell limit; read over the cells really present, it is 3,000."""
+    header = ["response_id", "home_id", "respondent_group", "submitted_on", "q1"]
+    data = _xlsx({"Sheet1": [header, *([f"d{i}", "oak-house", "staff", "2026-07-01", 4] for i in range(rows))]})
     source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             body = source.read(item.filename)
             if item.filename.endswith("sheet1.xml"):
-                body = body.replace(b'<dimension ref="A1:E2"/>', b'<dimension ref="A1:XFD1048576"/>')
+                wide = f'<dimension ref="A1:XFD{rows + 1}"/>'.encode()
+                body, found = re.subn(rb'<dimension ref="[^"]*" ?/>', wide, body)
+                assert found == 1
             target.writestr(item, body)
     return out.getvalue()
 
