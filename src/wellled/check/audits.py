@@ -5,7 +5,6 @@ The run remembers a 64-bit hash of each distinct finding (home, date, item, resu
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,12 +41,10 @@ def check_audit(checker: Checker, seen: SeenIndex, path: Path, home_ids: list[st
 def _check(checker: Checker, seen: SeenIndex, sha256, chunks, run: FileRun, side, home_ids) -> None:
     dataset = contract.load_dataset("audits")
     outcome = run.outcome
-    first = next(chunks)
-    if checker.header_only(first, run):
+    started = checker.rows_to_check(sha256, chunks, run)
+    if started is None:
         return
-    chunks = itertools.chain([first], chunks)
-    if checker.copy_of_earlier(sha256, chunks, run):
-        return
+    first, chunks = started
     headers = list(first.frame.columns)
     plan = checker.plan(headers, run, dataset, sources.get("spreadsheet"))
     if plan is None:

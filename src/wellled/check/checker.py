@@ -8,7 +8,8 @@ folder and quarantine entries to disk as each chunk is done, so memory grows wit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,6 +123,19 @@ class Checker:
         run.outcome.rows_read = 0
         run.outcome.blocking_error = _reason(error)
         run.flags = []
+
+    def rows_to_check(
+        self, sha256: str, chunks: Iterator[RawFile], run: FileRun
+    ) -> tuple[RawFile, Iterator[RawFile]] | None:
+        """The first chunk and every chunk of a file with rows to check; None for a header-only export or a
+        byte-identical copy of a file read earlier (each is said in the run)."""
+        first = next(chunks)
+        if self.header_only(first, run):
+            return None
+        chunks = itertools.chain([first], chunks)
+        if self.copy_of_earlier(sha256, chunks, run):
+            return None
+        return first, chunks
 
     def header_only(self, raw: RawFile, run: FileRun) -> bool:
         if raw.rows:

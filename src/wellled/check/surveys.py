@@ -6,7 +6,6 @@ answers, its file and line (:mod:`wellled.check.duplicates`): that grows with di
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -88,12 +87,10 @@ def check_survey(
 def _check(checker: Checker, memory, state, sha256, chunks, run: FileRun, side, by_text, questions, home_ids) -> None:
     dataset = contract.load_dataset("surveys")
     outcome = run.outcome
-    first = next(chunks)
-    if checker.header_only(first, run):
+    started = checker.rows_to_check(sha256, chunks, run)
+    if started is None:
         return
-    chunks = itertools.chain([first], chunks)
-    if checker.copy_of_earlier(sha256, chunks, run):
-        return
+    first, chunks = started
     try:
         named = side.get("source") or checker.source
         source = sources.get(named) if named else sources.detect(list(first.frame.columns))
