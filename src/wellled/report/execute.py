@@ -116,20 +116,27 @@ def _papermill(
     logging.getLogger("papermill").addFilter(quiet)
     warm_kernel = {"km": warm(cwd)} if warm is not None else {}
     try:
-        with kernel.kernel_search_path():
-            papermill.execute_notebook(
-                str(notebook),
-                str(executed),
-                parameters=dict(parameters),
-                kernel_name=name,
-                language="python",
-                progress_bar=False,
-                log_output=False,
-                cwd=str(cwd),
-                request_save_on_cell_execute=False,
-                **limit,
-                **warm_kernel,
-            )
+        for attempt in range(1, kernel.START_ATTEMPTS + 1):
+            try:
+                with kernel.kernel_search_path():
+                    papermill.execute_notebook(
+                        str(notebook),
+                        str(executed),
+                        parameters=dict(parameters),
+                        kernel_name=name,
+                        language="python",
+                        progress_bar=False,
+                        log_output=False,
+                        cwd=str(cwd),
+                        request_save_on_cell_execute=False,
+                        **limit,
+                        **warm_kernel,
+                    )
+                break
+            except RuntimeError as error:  # died starting (e.g. given a port another kernel took): start again
+                started = "before replying to kernel_info" not in str(error)
+                if started or warm_kernel or attempt == kernel.START_ATTEMPTS:
+                    raise
     except PapermillExecutionError as error:
         if deadline.passed():
             raise TimeoutError from None

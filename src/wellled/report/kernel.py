@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,9 @@ KERNEL_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
+# Kernel starts that are tried before a report fails: jupyter_client picks a kernel's ports before the kernel
+# binds them, so two kernels starting at once on one machine can be given the same port and one dies starting.
+START_ATTEMPTS = 3
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]  # its log goes to our stderr: keep users' terminals clean
 
 
@@ -140,10 +144,17 @@ class WarmKernel:
 
         if self.manager is not None and not run_sync(self.manager.is_alive)():
             self.discard()
-        if self.manager is None:
-            self._start(cwd)
-        self._run(f"from wellled.report.kernel import reset_namespace as _r; _r({str(cwd)!r})")
-        return self.manager
+        for attempt in range(1, START_ATTEMPTS + 1):
+            if self.manager is None:
+                self._start(cwd)
+            try:
+                self._run(f"from wellled.report.kernel import reset_namespace as _r; _r({str(cwd)!r})")
+            except RunError:  # _run discarded the kernel; one that died starting is started again
+                if attempt == START_ATTEMPTS:
+                    raise
+                continue
+            return self.manager
+        raise AssertionError("unreachable")
 
     def _start(self, cwd: Path) -> None:
         from jupyter_client.manager import AsyncKernelManager
@@ -151,7 +162,9 @@ class WarmKernel:
 
         with kernel_search_path():
             manager = AsyncKernelManager(kernel_name=ensure_kernel())
-            run_sync(manager.start_kernel)(cwd=str(cwd))
+            # the kernel's own stderr stays off the user's terminal: a kernel that dies starting would print
+            # its traceback there; the RunError says the cause in one line
+            run_sync(manager.start_kernel)(cwd=str(cwd), stderr=subprocess.DEVNULL)
         self.manager = manager
 
     def _run(self, code: str) -> None:
