@@ -125,6 +125,11 @@ class Paths:
     def staging_dir(self, token: str) -> Path:
         return self.data / f".clean-{token}"
 
+    def figures_cache(self, key: str) -> Path:
+        """Every home's theme figures for one state of the clean data, framework and parameters, kept for the
+        next report of a single home; beside the care data they come from, never under REPORTS/."""
+        return self.data / ".figures" / f"{key}.parquet"
+
     # reports and logs
     @property
     def logs_dir(self) -> Path:

@@ -484,6 +484,14 @@ def inputs_key(paths: Paths, clean: CleanData, framework: Framework, options: Re
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def figures_key(clean: CleanData, framework: Framework, options: ReportOptions) -> str:
+    """One digest of what every home's theme figures depend on: clean tables, framework, version, parameters."""
+    from wellled import __version__
+
+    parts = [sorted(clean.input_sha256.items()), framework.id, framework.sha256, __version__]
+    return hashlib.sha256(json.dumps([parts, repr(options.analysis_params())]).encode()).hexdigest()
+
+
 def _same_inputs(recorded: dict | None, fingerprint: dict) -> bool:
     """The detailed fingerprints agree (the cheap ``inputs`` key aside)."""
     if recorded is None:
@@ -509,8 +517,10 @@ def run_batch(
     options: ReportOptions,
     batch: BatchOptions,
     run_dir: Path,
+    on_render: Callable[[], None] | None = None,
 ) -> list[Outcome]:
     """Skip the unchanged homes (unless ``batch.force``) and render the rest; one Outcome per chosen home.
+    ``on_render()`` is called once before the first home is rendered, if any is.
 
     A report recorded with the same :func:`inputs_key` is skipped at once. Otherwise every home's theme
     figures are computed once, written to ``run_dir`` for the notebooks, and each home's detailed
@@ -564,6 +574,8 @@ def run_batch(
             "(--force re-runs)",
             file=sys.stderr,
         )
+    if todo and on_render is not None:
+        on_render()
     outcomes += run_jobs(todo, batch)
     return sorted(outcomes, key=lambda o: o.home_id)
 

@@ -59,7 +59,7 @@ STYLE = {
     "ytick.labelsize": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text: half the drawing time, searchable, and typst sets it in DejaVu
     "figure.dpi": 100,
     "svg.hashsalt": "wellled",
 }

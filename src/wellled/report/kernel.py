@@ -7,13 +7,14 @@ user's home: the spec lives in ``<sys.prefix>/share/jupyter/kernels/wellled``.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,39 @@ def kernel_search_path() -> Iterator[None]:
 
 # --- a warm kernel: one per worker, many notebooks --------------------------------------------------------
 
+
+def notebook_imports(notebook: Path) -> tuple[str, ...]:
+    """The top-level import statements of a notebook's code cells, in order and once each, for a kernel to
+    load while it starts (:class:`WarmKernel` ``preload``); a cell that is not plain Python is skipped.
+
+    >>> import tempfile
+    >>> cells = [{"cell_type": "code", "source": "#| label: setup\\nimport pandas as pd\\nx = 1\\nfrom a import b"},
+    ...          {"cell_type": "code", "source": "%matplotlib inline\\nimport math"},
+    ...          {"cell_type": "markdown", "source": "import nothing"}]
+    >>> path = Path(tempfile.mkdtemp()) / "n.ipynb"
+    >>> _ = path.write_text(json.dumps({"cells": cells}))
+    >>> notebook_imports(path)
+    ('import pandas as pd', 'from a import b')
+    """
+    try:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+    found: dict[str, None] = {}
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source") or ""
+        try:
+            tree = ast.parse("".join(source) if isinstance(source, list) else str(source))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import | ast.ImportFrom) and getattr(node, "module", None) != "__future__":
+                found.setdefault(ast.unparse(node))
+    return tuple(found)
+
+
 _SNAPSHOT: dict[str, Any] = {}
 
 
@@ -134,10 +168,18 @@ class WarmKernel:
     Call it with a notebook's working folder before each run: it starts the kernel if there is none (or it
     died), runs :func:`reset_namespace` in it and returns the kernel manager to run the notebook in.
     :meth:`discard` after a failed run (the kernel may be stuck in a cell), :meth:`close` at the end.
+    ``preload``: import statements the kernel runs as it starts (:func:`notebook_imports`); :meth:`start`
+    early, and it loads them while the caller does other work.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, preload: Sequence[str] = ()) -> None:
         self.manager: Any = None
+        self.preload = tuple(preload)
+
+    def start(self, cwd: Path) -> None:
+        """Start the kernel now without waiting for it; the next call waits until it is ready."""
+        if self.manager is None:
+            self._start(cwd)
 
     def __call__(self, cwd: Path) -> Any:
         from jupyter_core.utils import run_sync
@@ -164,7 +206,8 @@ class WarmKernel:
             manager = AsyncKernelManager(kernel_name=ensure_kernel())
             # the kernel's own stderr stays off the user's terminal: a kernel that dies starting would print
             # its traceback there; the RunError says the cause in one line
-            run_sync(manager.start_kernel)(cwd=str(cwd), stderr=subprocess.DEVNULL)
+            preload = [f"--IPKernelApp.exec_lines={line}" for line in self.preload]
+            run_sync(manager.start_kernel)(cwd=str(cwd), stderr=subprocess.DEVNULL, extra_arguments=preload)
         self.manager = manager
 
     def _run(self, code: str) -> None:

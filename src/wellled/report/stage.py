@@ -11,6 +11,7 @@ Public API:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -27,6 +28,7 @@ from wellled.paths import OVERVIEW_STEM, PROVIDER_OVERVIEW_NOTEBOOK, Paths
 from wellled.periods import parse_period
 from wellled.report import batch as batching
 from wellled.report.execute import Report, execute
+from wellled.report.kernel import WarmKernel, notebook_imports
 from wellled.report.options import ReportOptions, notebook_parameters
 
 
@@ -59,8 +61,41 @@ def clean_data(paths: Paths) -> CleanData:
     return _clean_data(paths, stamp)
 
 
-def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> Report:
-    parameters = notebook_parameters(chosen.home_id, chosen.period, chosen.framework, paths.data, options)
+FIGURES_KEPT_SECONDS = 3600  # another state's figures are removed once this old (a run may still read them)
+
+
+def shared_figures(paths: Paths, clean: CleanData, framework: Framework, options: ReportOptions) -> Path | None:
+    """Every home's theme figures for this clean data, framework and parameters, computed once and kept, so
+    that one home's report does not cost more with more homes; None if the data folder cannot hold them."""
+    import os
+    import time
+
+    target = paths.figures_cache(batching.figures_key(clean, framework, options)).resolve()
+    if target.is_file():
+        return target
+    from wellled.analysis.themes import theme_figures
+
+    figures = theme_figures(clean, framework, options.analysis_params())
+    temporary = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for old in target.parent.iterdir():
+            with contextlib.suppress(OSError):  # another run may have removed it first
+                if old.stat().st_mtime < time.time() - FIGURES_KEPT_SECONDS:
+                    old.unlink()
+        figures.to_parquet(temporary, index=False)
+        os.replace(temporary, target)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        return None
+    return target
+
+
+def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions, kernel: WarmKernel) -> Report:
+    figures_file = None
+    if batching.declares(options.notebook, "figures_file"):
+        figures_file = shared_figures(paths, clean_data(paths), load_framework(chosen.framework), options)
+    parameters = notebook_parameters(chosen.home_id, chosen.period, chosen.framework, paths.data, options, figures_file)
 
     def ensure_summary(staging: Path) -> None:
         """The home report saves the summary it shows; any other notebook gets it written here."""
@@ -79,6 +114,7 @@ def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions) -> 
         renderer=options.renderer,
         before_publish=ensure_summary,
         timeout=options.time_limit,
+        warm=kernel,
     )
 
 
@@ -97,9 +133,14 @@ def run_home(
 ) -> Report:
     """Execute and render the report of one home and quarter into ``paths.report_dir``."""
     options = options or ReportOptions()
-    _check_first(paths, options)
-    chosen = scope.resolve(clean_data(paths), home_id, period, framework)
-    report = _publish_home(paths, chosen, options)
+    kernel = WarmKernel(preload=notebook_imports(options.notebook))
+    kernel.start(Path.cwd())  # it starts and imports what the notebook needs while the home is resolved
+    try:
+        _check_first(paths, options)
+        chosen = scope.resolve(clean_data(paths), home_id, period, framework)
+        report = _publish_home(paths, chosen, options, kernel)
+    finally:
+        kernel.close()
     _announce(report, chosen)
     return report
 
@@ -125,12 +166,16 @@ def run_all(
     clean = clean_data(paths)
     paths.reports.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix=".run-", dir=paths.reports))
-    try:
-        outcomes = batching.run_batch(paths, clean, chosen, framework, period, options, batch, run_dir)
+    kernel = WarmKernel(preload=notebook_imports(PROVIDER_OVERVIEW_NOTEBOOK))
+    try:  # when homes are rendered the overview is too: its kernel starts beside them, ready when they are done
+        outcomes = batching.run_batch(
+            paths, clean, chosen, framework, period, options, batch, run_dir, on_render=lambda: kernel.start(run_dir)
+        )
         overview = _publish_overview(
-            paths, clean, chosen, framework, period, outcomes, options, run_dir, force=batch.force
+            paths, clean, chosen, framework, period, outcomes, options, run_dir, kernel, force=batch.force
         )
     finally:
+        kernel.close()
         shutil.rmtree(run_dir, ignore_errors=True)
     from wellled.report import overview as overview_content
 
@@ -153,6 +198,7 @@ def _publish_overview(
     outcomes: list[batching.Outcome],
     options: ReportOptions,
     run_dir: Path,
+    kernel: WarmKernel,
     force: bool = False,
 ) -> batching.Outcome | None:
     """The provider overview of the run's quarter (the latest one reported on unless ``period``)."""
@@ -190,6 +236,8 @@ def _publish_overview(
             renderer=options.renderer,
             stem=OVERVIEW_STEM,
             before_publish=record,
+            timeout=options.time_limit,
+            warm=kernel,
         )
     except WellledError as error:
         return batching.Outcome(name, quarter, batching.FAILED, error=str(error).splitlines()[0])

@@ -1,0 +1,55 @@
+"""A kernel started early loads the notebook's imports while the command works, and the notebook then runs in
+a clean namespace as if the kernel were new."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from wellled.report import execute
+from wellled.report.kernel import WarmKernel, notebook_imports
+
+
+def _notebook(path, *sources: str):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('home_id = "x"', metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_the_imports_of_a_notebook_are_its_top_level_import_statements_once_each(tmp_path):
+    notebook = _notebook(
+        tmp_path / "nb.ipynb",
+        "#| label: setup\nimport json\nfrom pathlib import Path as P\nx = 1",
+        "%matplotlib inline\nimport this_cell_is_not_python",
+        "def f():\n    import inside_a_function\nimport json",
+        "from __future__ import annotations",
+    )
+    assert notebook_imports(notebook) == ("import json", "from pathlib import Path as P")
+    assert notebook_imports(tmp_path / "missing.ipynb") == ()
+
+
+@pytest.mark.slow
+def test_a_preloaded_kernel_runs_the_notebook_with_its_modules_loaded_and_none_of_its_names(tmp_path):
+    notebook = _notebook(
+        tmp_path / "nb.ipynb",
+        "import sys, json\nloaded = 'wave' in sys.modules and 'colorsys' in sys.modules",
+        "leaked = sorted(n for n in ('wave', 'hsv', 'colorsys') if n in dir())",
+        "import wave\nfrom colorsys import rgb_to_hsv as hsv",
+        "open('seen.json', 'w').write(json.dumps({'loaded': loaded, 'leaked': leaked}))",
+    )
+    preload = notebook_imports(notebook)
+    assert "from colorsys import rgb_to_hsv as hsv" in preload
+    kernel = WarmKernel(preload=preload)
+    kernel.start(tmp_path)
+    try:
+        report = execute.execute(notebook, tmp_path / "out", {"home_id": "ash"}, formats=["html"], warm=kernel)
+    finally:
+        kernel.close()
+    seen = json.loads((report.directory / "seen.json").read_text())
+    assert seen["loaded"] is True, "the notebook's modules were not loaded before it ran"
+    assert seen["leaked"] == [], f"names from the preload reached the notebook: {seen['leaked']}"
