@@ -44,6 +44,7 @@ RATING_BANDS = rating_bands(RatingThresholds())
 BAND_SHADES = ("#fbe3d6", "#fdf1d6", "#e3f1e7", "#d9ecf7")
 WIDTH_IN = 6.3  # the text width of an A4 page with 2 cm margins
 HALF_WIDTH_IN = 3.1  # one of two charts side by side
+SCORE_LABEL_IN = 0.45  # the width of a theme score written beside its dot, "100.0" at 9 pt, with its offset
 VALUE_LABEL_IN = 1.0  # the width of a bar's value label, "100.0%  (n=123)" at 8 pt, with its offset
 PHONE_WIDTH_IN = 3.5  # a full-width chart redrawn for a phone: 336 CSS px, shown at its own size at 390 px
 FIGURES_DIR = Path("figures")
@@ -160,7 +161,7 @@ def _wrap(labels: list[str], width: int = 24) -> tuple[list[str], float]:
 
 
 def _figure(
-    height_in: float, left_in: float = 1.0, width_in: float = WIDTH_IN, top_in: float = 0.12
+    height_in: float, left_in: float = 1.0, width_in: float = WIDTH_IN, top_in: float = 0.12, right_in: float = 0.2
 ) -> tuple[Figure, Axes]:
     """A figure with fixed margins (in inches), so every chart lines up and is drawn only once.
 
@@ -169,7 +170,7 @@ def _figure(
     fig = Figure(figsize=(width_in, height_in))
     ax = fig.add_subplot()
     fig.subplots_adjust(
-        left=left_in / width_in, right=1 - 0.2 / width_in, bottom=0.5 / height_in, top=1 - top_in / height_in
+        left=left_in / width_in, right=1 - right_in / width_in, bottom=0.5 / height_in, top=1 - top_in / height_in
     )
     return fig, ax
 
@@ -203,7 +204,9 @@ def themes_chart(summary: dict, width_in: float = WIDTH_IN) -> Chart:
     labels, left_in = _wrap([t["label"] for t in themes][::-1], 14 if narrow else 24)
     lines = max(label.count("\n") + 1 for label in labels)
     tall = 1 + 0.35 * (lines - 1) if narrow else 1.35 if lines > 1 else 1
-    fig, ax = _figure(0.3 * len(themes) * tall + 0.85 + 0.3 * narrow, left_in, width_in, 0.5 if narrow else 0.12)
+    height_in = 0.3 * len(themes) * tall + 0.85 + 0.3 * narrow
+    # room right of the axes for a score of 100 written beside its dot, "100.0" at 9 pt
+    fig, ax = _figure(height_in, left_in, width_in, 0.5 if narrow else 0.12, right_in=SCORE_LABEL_IN)
     _rating_bands(ax)
     scores = [t["score"] for t in themes][::-1]
     for y, score in enumerate(scores):
