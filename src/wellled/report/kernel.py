@@ -190,7 +190,7 @@ class WarmKernel:
             if self.manager is None:
                 self._start(cwd)
             try:
-                self._run(f"from wellled.report.kernel import reset_namespace as _r; _r({str(cwd)!r})")
+                self._run(f"from wellled.report.kernel import reset_namespace as _r; _r({str(Path(cwd).resolve())!r})")
             except RunError:  # _run discarded the kernel; one that died starting is started again
                 if attempt == START_ATTEMPTS:
                     raise
