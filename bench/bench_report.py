@@ -119,7 +119,7 @@ def main() -> int:
             "--no-progress-bar",
         ]
         _timed(floor, env)  # warm the file cache and the kernel spec once, not counted
-        _timed(report, env)
+        first = _timed(report, env)  # the first report after a check also computes and keeps every home's figures
         floors, reports = [], []
         for _ in range(args.repeat):
             floors.append(_timed(floor, env))
@@ -134,6 +134,7 @@ def main() -> int:
         f"report (wellled report {args.home}, html + pdf, {args.renderer}): {report_s:.2f} s, CPU {report_cpu:.2f} s  "
         f"runs {', '.join(f'{s:.2f}' for s, _ in reports)}"
     )
+    print(f"first report after the check (computes every home's figures): {first[0]:.2f} s, CPU {first[1]:.2f} s")
     print(f"ratio  {report_s / floor_s:.2f}x wall, {report_cpu / floor_cpu:.2f}x CPU (target <= 1.5x)")
     return 0
 
