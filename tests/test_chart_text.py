@@ -49,6 +49,7 @@ def _outside(chart: charts.Chart) -> list[str]:
     return cut
 
 
+@pytest.mark.slow  # the demo's six homes, built and checked
 @pytest.mark.parametrize("home_id", HOMES)
 def test_no_chart_text_reaches_beyond_the_chart(demo_data, home_id):
     home = report.load_home_report(home_id, DEMO_END, "cqc-kloe-2017", demo_data.data, AnalysisParams())
