@@ -40,6 +40,7 @@ class Limits:
     max_quoted_field_lines: int
     max_cell_characters: int
     chunk_rows: int = 50_000
+    max_line_characters: int = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def build(data: dict[str, Any], source: str = "package defaults") -> Config:
             max_quoted_field_lines=int(limits["max_quoted_field_lines"]),
             max_cell_characters=int(limits["max_cell_characters"]),
             chunk_rows=max(1, int(limits["chunk_rows"])),
+            max_line_characters=int(limits["max_line_characters"]),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise DataError(f"[limits] is incomplete or not numbers ({error})", file=where) from None

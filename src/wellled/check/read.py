@@ -410,7 +410,7 @@ def _csv_rows(path: Path, label: str, encoding: str, delimiter: str, limits: Lim
     """(line, cells) of each non-blank row, with the csv module: quoted line breaks, CR, LF or CRLF endings."""
     csv.field_size_limit(max(limits.max_cell_characters + 1, 1 << 17))
     with open(path, encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+        reader = csv.reader(_lines(handle, label, limits.max_line_characters), delimiter=delimiter)
         count, start, width = 0, 1, 0
         try:
             for record in reader:
@@ -441,6 +441,17 @@ def _csv_rows(path: Path, label: str, encoding: str, delimiter: str, limits: Lim
                 start = reader.line_num + 1
         except csv.Error as error:
             raise DataError(f"not a readable CSV file ({error})", file=label, where=f"line {start}") from None
+
+
+def _lines(handle, label: str, cap: int) -> Iterator[str]:
+    """The physical lines of a text file, each read at most ``cap`` characters at a time: a longer line (a
+    200 MB line of commas) is refused before it is held whole or split into cells."""
+    number = 0
+    while line := handle.readline(cap + 1):
+        number += 1
+        if len(line) > cap:
+            raise too_large(label, f"line {number} is longer", "max_line_characters", cap)
+        yield line
 
 
 def _holds_records(record: list[str], delimiter: str, width: int) -> bool:
