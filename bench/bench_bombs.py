@@ -6,6 +6,7 @@ against the floor (`wellled check` on the demo data alone) in the same run:
 - ``dimension``: a 30 KB XLSX of 1,000 questionnaires whose sheet declares the dimension ``A1:XFD1001``
   (16,384 columns);
 - ``expansion``: an XLSX whose sheet expands to about 2 GB of XML (its size on disk does not matter to the reader);
+- ``small-expansion``: the same with every row alike, so the file is about 7.7 MB (the hardening issue's case);
 - ``long-comment``: a CSV questionnaire whose comment is 100,000 characters without a space (then also
   `wellled summary` of that home, which redacts the comment).
 
@@ -59,8 +60,9 @@ def dimension_bomb(target: Path) -> None:
     target.write_bytes(out.getvalue())
 
 
-def expansion_bomb(target: Path, expanded: int = 2 * 10**9) -> None:
-    """A workbook whose sheet XML is ``expanded`` bytes of rows (written streaming, never held in memory)."""
+def expansion_bomb(target: Path, expanded: int = 2 * 10**9, varied: bool = True) -> None:
+    """A workbook whose sheet XML is ``expanded`` bytes of rows (written streaming, never held in memory); with
+    ``varied`` False every row holds the same values, so it compresses about 260 to 1 (the issue's 7.7 MB file)."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -80,7 +82,7 @@ def expansion_bomb(target: Path, expanded: int = 2 * 10**9) -> None:
                 block = []
                 while written < expanded:
                     cells = "".join(
-                        f'<c r="{col}{row}" t="inlineStr"><is><t>{row * 7 + i}</t></is></c>'
+                        f'<c r="{col}{row}" t="inlineStr"><is><t>{row * 7 + i if varied else i}</t></is></c>'
                         for i, col in enumerate("ABCDEFGH")
                     )
                     block.append(f'<row r="{row}">{cells}</row>')
@@ -99,7 +101,12 @@ def long_comment(target: Path) -> None:
     target.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
+def small_expansion_bomb(target: Path) -> None:
+    expansion_bomb(target, varied=False)
+
+
 CASES = {"dimension": ("dimension.xlsx", dimension_bomb), "expansion": ("expansion.xlsx", expansion_bomb),
+         "small-expansion": ("small-expansion.xlsx", small_expansion_bomb),
          "long-comment": ("long-comment.csv", long_comment)}  # fmt: skip
 
 

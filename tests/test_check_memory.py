@@ -1,5 +1,5 @@
-"""`wellled check` holds one chunk, not the file: its peak memory barely moves when the file grows eightfold, and
-a line of millions of commas is refused before it is held."""
+"""`wellled check` holds one chunk, not the file: its peak memory barely moves when the file grows eightfold, a
+line of millions of commas is refused before it is held, and the quarantine list is written a part at a time."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ import json
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from tests.check_helpers import SURVEY_HEADER, TODAY, write_raw
+from wellled.check import quality_report, store
+from wellled.check.outcome import FileOutcome
+from wellled.check.quarantine import Parts
+from wellled.check.rules import Violation
+from wellled.paths import Paths
 
 CHUNK = 2_000
 COMMENT = 2_500  # characters of comment a row: the 8-chunk file is about 40 MB
@@ -70,3 +77,43 @@ def test_peak_memory_grows_with_a_chunk_not_the_file_and_a_line_of_commas_is_ref
     refusal = [line for line in child.stdout.splitlines() if "s.csv" in line and "line 3 is longer" in line]
     assert refusal and "REJECTED: file too large" in refusal[0], child.stdout
     assert "max_line_characters" in refusal[0]
+
+
+def _write_quarantine(root: Path, parts: int, per_part: int) -> tuple[int, Path, Path]:
+    """(peak traced bytes, the page, the sealed quarantine folder) of writing ``parts`` parts of entries."""
+    paths = Paths(root / "data", root / "reports")
+    paths.data.mkdir(parents=True)
+    quarantine = Parts(root / "parts")
+    for part in range(parts):
+        rule = f"rule {part % 3}"
+        lines = range(per_part * part, per_part * (part + 1))
+        quarantine.add([Violation("surveys/s.csv", line, "q1", rule, "Agre", "oak-house") for line in lines])
+        quarantine.end_file(keep=True)
+    entries = parts * per_part
+    files = [FileOutcome("surveys/s.csv", "surveys", entries, 0, entries)]
+    staging = root / "staging"
+    staging.mkdir()
+    tracemalloc.start()
+    try:
+        page = quality_report.write(paths, files, [], quarantine, shown=50)
+        store.seal(paths, staging, quarantine, {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak, page, staging / paths.quarantine_dir.name
+
+
+def test_the_quarantine_list_is_written_a_part_at_a_time_and_the_page_shows_the_first_entries(tmp_path):
+    """Eight parts of entries are written holding about what one part takes, and all of them are written."""
+    one, _, _ = _write_quarantine(tmp_path / "one", 1, 1_500)
+    peak, page, clean = _write_quarantine(tmp_path / "eight", 8, 1_500)
+    assert peak < 2 * one, f"8 parts held {peak >> 10} KiB at the peak, one part {one >> 10} KiB"
+    text = page.read_text()
+    assert "Showing the first 50 of 12,000" in text and "page_quarantine_entries" in text
+    assert text.count("<td><code>Agre</code></td>") == 50
+    assert ">4500</td>" in text, "every entry is counted by rule"
+    with (page.parent / quality_report.QUARANTINE_NAME).open() as handle:
+        assert sum(1 for _ in handle) == 12_001
+    assert pq.ParquetFile(clean / "quarantine.parquet").metadata.num_rows == 12_000
+    with (clean / "quarantine.csv").open() as handle:
+        assert sum(1 for _ in handle) == 12_001
