@@ -87,11 +87,16 @@ def _guarded(rows: Iterator[tuple[int, list]], label: str, limits: Limits) -> It
             return
         except DataError:
             raise
-        except MemoryError:
-            raise too_large(label, "it does not fit in memory", "max_xlsx_cells", limits.max_xlsx_cells) from None
-        except Exception as error:  # openpyxl raises many types for a damaged workbook
-            raise DataError(f"not a readable XLSX workbook ({type(error).__name__})", file=label) from None
+        except Exception as error:
+            raise _unreadable(error, label, limits) from None
         yield row
+
+
+def _unreadable(error: Exception, label: str, limits: Limits) -> DataError:
+    """openpyxl's error (it raises many types for a damaged workbook) as the file's DataError."""
+    if isinstance(error, MemoryError):
+        return too_large(label, "it does not fit in memory", "max_xlsx_cells", limits.max_xlsx_cells)
+    return DataError(f"not a readable XLSX workbook ({type(error).__name__})", file=label)
 
 
 def _closing(rows: Iterator[tuple[int, list]], book) -> Iterator[tuple[int, list]]:
@@ -114,10 +119,8 @@ def read_xlsx(path: Path, label: str, score: HeaderScore, wanted: str | None, li
     formulas = _check_zip(path, label, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except MemoryError:
-        raise too_large(label, "it does not fit in memory", "max_xlsx_cells", limits.max_xlsx_cells) from None
-    except Exception as error:  # openpyxl raises many types for a damaged workbook
-        raise DataError(f"not a readable XLSX workbook ({type(error).__name__})", file=label) from None
+    except Exception as error:
+        raise _unreadable(error, label, limits) from None
     try:
         names = book.sheetnames
         if wanted is not None and wanted not in names:
@@ -144,8 +147,10 @@ def read_xlsx(path: Path, label: str, score: HeaderScore, wanted: str | None, li
         at = header_row([r for _, r in head], score)
         number = head[at][0]
         header = header_names(head[at][1], label, number, [], 0)
-    except BaseException:
+    except BaseException as error:
         book.close()
+        if isinstance(error, Exception) and not isinstance(error, DataError):
+            raise _unreadable(error, label, limits) from None
         raise
     notes = [f"sheet {printable(name, 60)!r}"] if len(names) > 1 else []
     if formulas:
