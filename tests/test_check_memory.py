@@ -109,7 +109,7 @@ def test_the_quarantine_list_is_written_a_part_at_a_time_and_the_page_shows_the_
     peak, page, clean = _write_quarantine(tmp_path / "eight", 8, 1_500)
     assert peak < 2 * one, f"8 parts held {peak >> 10} KiB at the peak, one part {one >> 10} KiB"
     text = page.read_text()
-    assert "Showing the first 50 of 12,000" in text and "page_quarantine_entries" in text
+    assert "Quarantined rows: the first 50 of 12,000" in text and "page_quarantine_entries" in text
     assert text.count("<td><code>Agre</code></td>") == 50
     assert ">4500</td>" in text, "every entry is counted by rule"
     with (page.parent / quality_report.QUARANTINE_NAME).open() as handle:

@@ -211,6 +211,7 @@ def _quarantine_rows_html(shown: pd.DataFrame, entries: int) -> str:
         f"<td><code>{_e(r.value)}</code></td></tr>"
         for r in shown.itertuples()
     )
+    title = f": the first {len(shown):,} of {entries:,}" if entries > len(shown) else ""
     more = (
         f"<p class=meta>Showing the first {len(shown):,} of {entries:,}; all are in {QUARANTINE_NAME} beside this "
         "page (how many are shown: [limits] page_quarantine_entries in wellled.toml).</p>"
@@ -218,7 +219,8 @@ def _quarantine_rows_html(shown: pd.DataFrame, entries: int) -> str:
         else ""
     )
     return (
-        "<h2>Quarantined rows</h2><p class=meta>Line numbers as in the file (header = line 1). Comment text is "
+        f"<h2>Quarantined rows{title}</h2>"
+        "<p class=meta>Line numbers as in the file (header = line 1). Comment text is "
         "never copied here; other values are shown only when short and not personal.</p><table><thead><tr>"
         "<th>file</th><th>line</th><th>column</th><th>rule</th><th>outcome</th>"
         f"<th>value</th></tr></thead><tbody>{detail}</tbody></table>{more}"
