@@ -7,6 +7,7 @@ against the floor (`wellled check` on the demo data alone) in the same run:
   (16,384 columns);
 - ``expansion``: an XLSX whose sheet expands to about 2 GB of XML (its size on disk does not matter to the reader);
 - ``small-expansion``: the same with every row alike, so the file is about 8.7 MB (the hardening issue's 7.7 MB);
+- ``big-xlsx``: a well-formed survey workbook of 200,000 questionnaires (streamed, checked in chunks);
 - ``long-comment``: a CSV questionnaire whose comment is 100,000 characters without a space (then also
   `wellled summary` of that home, which redacts the comment).
 
@@ -106,12 +107,25 @@ def long_comment(target: Path) -> None:
     target.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
+def big_workbook(target: Path, rows: int = 200_000) -> None:
+    """A well-formed survey workbook of ``rows`` questionnaires (read in chunks like a CSV, not held whole)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(HEADER)
+    for i in range(rows):
+        sheet.append([f"X{i:07d}", "oak-house", "staff", "2026-07-01", i % 5 + 1, (i // 5) % 5 + 1, 3, ""])
+    book.save(target)
+
+
 def small_expansion_bomb(target: Path) -> None:
     expansion_bomb(target, varied=False)
 
 
 CASES = {"dimension": ("dimension.xlsx", dimension_bomb), "expansion": ("expansion.xlsx", expansion_bomb),
          "small-expansion": ("small-expansion.xlsx", small_expansion_bomb),
+         "big-xlsx": ("big.xlsx", big_workbook),
          "long-comment": ("long-comment.csv", long_comment)}  # fmt: skip
 
 
