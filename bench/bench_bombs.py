@@ -6,6 +6,8 @@ against the floor (`wellled check` on the demo data alone) in the same run:
 - ``dimension``: a 30 KB XLSX of 1,000 questionnaires whose sheet declares the dimension ``A1:XFD1001``
   (16,384 columns);
 - ``expansion``: an XLSX whose sheet expands to about 2 GB of XML (its size on disk does not matter to the reader);
+- ``small-expansion``: the same with every row alike, so the file is about 8.7 MB (the hardening issue's 7.7 MB);
+- ``big-xlsx``: a well-formed survey workbook of 200,000 questionnaires (streamed, checked in chunks);
 - ``long-comment``: a CSV questionnaire whose comment is 100,000 characters without a space (then also
   `wellled summary` of that home, which redacts the comment).
 
@@ -59,8 +61,10 @@ def dimension_bomb(target: Path) -> None:
     target.write_bytes(out.getvalue())
 
 
-def expansion_bomb(target: Path, expanded: int = 2 * 10**9) -> None:
-    """A workbook whose sheet XML is ``expanded`` bytes of rows (written streaming, never held in memory)."""
+def expansion_bomb(target: Path, expanded: int = 2 * 10**9, varied: bool = True) -> None:
+    """A workbook whose sheet XML is ``expanded`` bytes of rows (written streaming, never held in memory); with
+    ``varied`` False every row is the same (no cell references, which are optional), so it compresses about 230
+    to 1: about 8.7 MB on disk for 2 GB, like the issue's 7.7 MB file."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -78,12 +82,16 @@ def expansion_bomb(target: Path, expanded: int = 2 * 10**9) -> None:
                             b'spreadsheetml/2006/main"><sheetData>')  # fmt: skip
                 written, row = 0, 1
                 block = []
+                same = "<row>" + "".join(f'<c t="inlineStr"><is><t>{i}</t></is></c>' for i in range(8)) + "</row>"
                 while written < expanded:
-                    cells = "".join(
-                        f'<c r="{col}{row}" t="inlineStr"><is><t>{row * 7 + i}</t></is></c>'
-                        for i, col in enumerate("ABCDEFGH")
-                    )
-                    block.append(f'<row r="{row}">{cells}</row>')
+                    if varied:
+                        cells = "".join(
+                            f'<c r="{col}{row}" t="inlineStr"><is><t>{row * 7 + i}</t></is></c>'
+                            for i, col in enumerate("ABCDEFGH")
+                        )
+                        block.append(f'<row r="{row}">{cells}</row>')
+                    else:
+                        block.append(same)
                     row += 1
                     if len(block) == 10_000:
                         data = "".join(block).encode()
@@ -99,7 +107,25 @@ def long_comment(target: Path) -> None:
     target.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
+def big_workbook(target: Path, rows: int = 200_000) -> None:
+    """A well-formed survey workbook of ``rows`` questionnaires (read in chunks like a CSV, not held whole)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(HEADER)
+    for i in range(rows):
+        sheet.append([f"X{i:07d}", "oak-house", "staff", "2026-07-01", i % 5 + 1, (i // 5) % 5 + 1, 3, ""])
+    book.save(target)
+
+
+def small_expansion_bomb(target: Path) -> None:
+    expansion_bomb(target, varied=False)
+
+
 CASES = {"dimension": ("dimension.xlsx", dimension_bomb), "expansion": ("expansion.xlsx", expansion_bomb),
+         "small-expansion": ("small-expansion.xlsx", small_expansion_bomb),
+         "big-xlsx": ("big.xlsx", big_workbook),
          "long-comment": ("long-comment.csv", long_comment)}  # fmt: skip
 
 

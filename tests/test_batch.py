@@ -171,6 +171,18 @@ def test_outcome_table_has_a_row_per_home_with_the_error_in_one_line(tmp_path):
     assert lines[2].split()[:2] == ["elm-grove", "failed"] and lines[2].endswith("cell 2: boom")
 
 
+def test_every_chosen_home_is_accounted_for_even_without_data_in_the_quarter(clean, tmp_path):
+    """A home with no data, or none in the quarter asked for, is a failed row saying why, never left out."""
+    homes = ["oak-house", "elm-grove", "new-home"]
+    chosen, failed = batch.latest_periods(clean, homes, PERIOD)
+    assert set(chosen) | {o.home_id for o in failed} == set(homes)
+    lines = batch.outcome_table(failed, tmp_path).splitlines()
+    assert lines[1].split()[:2] == ["new-home", "failed"] and "has no questionnaires or audits" in lines[1]
+    chosen, failed = batch.latest_periods(clean, homes, "2019-Q1")
+    assert not chosen and [o.home_id for o in failed] == homes
+    assert all(o.error and "no data for" in o.error and "quarters with data" in o.error for o in failed[:2])
+
+
 # --- the overview's content ----------------------------------------------------------------------------
 
 

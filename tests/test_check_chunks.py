@@ -3,6 +3,7 @@ clean/ changes unless the whole run, data-quality page and log included, succeed
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -53,7 +54,22 @@ def _audit_csv(rows) -> str:
     return AUDIT_HEADER + "\n".join(lines) + "\n"
 
 
-def _check(root: Path, surveys: dict[str, str], audits: dict[str, str], chunk_rows: int | None) -> dict:
+def _xlsx(text: str, title: bool = False) -> bytes:
+    """The CSV text as a workbook of text cells (a title row above the header when asked)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    if title:
+        sheet.append(["Staff survey export"])
+    for line in text.splitlines():
+        sheet.append(line.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _check(root: Path, surveys: dict[str, str | bytes], audits: dict[str, str], chunk_rows: int | None) -> dict:
     data, reports = root / "data", root / "reports"
     write_raw(data, surveys=surveys, audits=audits)
     if chunk_rows:
@@ -80,11 +96,13 @@ def _check(root: Path, surveys: dict[str, str], audits: dict[str, str], chunk_ro
     audits=st.lists(audit_row, min_size=3, max_size=6),
     cumulative=st.booleans(),
     size=st.integers(2, 4),
+    xlsx=st.booleans(),
 )
 def test_chunked_and_whole_give_the_same_clean_tables_and_quarantine(
-    tmp_path_factory, first, second, audits, cumulative, size
+    tmp_path_factory, first, second, audits, cumulative, size, xlsx
 ):
-    surveys = {"a.csv": _survey_csv(first), "b.csv": _survey_csv((first if cumulative else []) + second)}
+    surveys: dict[str, str | bytes] = {"b.csv": _survey_csv((first if cumulative else []) + second)}
+    surveys |= {"a.xlsx": _xlsx(_survey_csv(first), title=True)} if xlsx else {"a.csv": _survey_csv(first)}
     if not second and not cumulative:
         surveys.pop("b.csv")
     audit_files = {"a.csv": _audit_csv(audits)}
@@ -98,6 +116,31 @@ def test_chunked_and_whole_give_the_same_clean_tables_and_quarantine(
     if whole["code"] == 0:
         for name in ("responses", "answers", "audits"):
             pd.testing.assert_frame_equal(chunked[name], whole[name])
+
+
+def test_an_xlsx_sheet_read_a_chunk_at_a_time_gives_what_it_gives_whole(tmp_path_factory):
+    """A workbook with a title row, an empty second sheet, copies, a repeat, a bad answer and a wide row."""
+    rows = [
+        "r1,oak-house,staff,2026-07-01,4,2,,Fine",
+        "r2,oak-house,resident,2026-07-02,Agree,,Strongly agree,",
+        "r1,oak-house,staff,2026-07-01,4,2,,Fine",
+        "r3,elm-grove,staff,03/07/2026,5,1,,",
+        "r2,oak-house,resident,2026-07-02,Disagree,,Strongly agree,",
+        "r5,elm-grove,resident,2026-07-04,3,,Yes,",
+        "r6,elm-grove,resident,2026-07-04,3,,2,,extra",
+        "r7,oak-house,staff,2026-07-05,4,4,,",
+    ]
+    workbook = _xlsx(SURVEY_HEADER + "\n".join(rows), title=True)
+    surveys = {"s.xlsx": workbook, "t.csv": SURVEY_HEADER + rows[0] + "\n"}
+    whole = _check(tmp_path_factory.mktemp("whole"), surveys, {}, None)
+    chunked = _check(tmp_path_factory.mktemp("chunked"), surveys, {}, 2)
+    assert whole["code"] == 0
+    counts = next(f for f in whole["files"] if f["file"] == "surveys/s.xlsx")
+    assert (counts["rows_read"], counts["rows_clean"], counts["rows_quarantined"]) == (8, 5, 3)
+    for key in ("code", "files", "flags", "quarantine"):
+        assert chunked[key] == whole[key], key
+    for name in ("responses", "answers"):
+        pd.testing.assert_frame_equal(chunked[name], whole[name])
 
 
 def test_many_small_chunks_keep_every_outcome(check, tmp_path):

@@ -65,6 +65,8 @@ class Checker:
         self.quarantine = Parts(staging.side_folder("quarantine"))
         self.source = source
         self.config = config.load(paths.raw)
+        self.result.quarantine = self.quarantine
+        self.result.page_entries = self.config.limits.page_quarantine_entries
         self.names = redact_names(paths)
         self.seen_hashes: dict[str, str] = {}
         self.file_labels: list[str] = []

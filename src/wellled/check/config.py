@@ -40,6 +40,8 @@ class Limits:
     max_quoted_field_lines: int
     max_cell_characters: int
     chunk_rows: int = 50_000
+    max_line_characters: int = 4_000_000
+    page_quarantine_entries: int = 500
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ def build(data: dict[str, Any], source: str = "package defaults") -> Config:
             max_quoted_field_lines=int(limits["max_quoted_field_lines"]),
             max_cell_characters=int(limits["max_cell_characters"]),
             chunk_rows=max(1, int(limits["chunk_rows"])),
+            max_line_characters=int(limits["max_line_characters"]),
+            page_quarantine_entries=max(0, int(limits["page_quarantine_entries"])),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise DataError(f"[limits] is incomplete or not numbers ({error})", file=where) from None

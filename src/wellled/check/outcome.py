@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from wellled.check import flags
+
+if TYPE_CHECKING:
+    from wellled.check.quarantine import Parts
 
 
 @dataclass
@@ -28,11 +30,13 @@ class FileOutcome:
 
 @dataclass
 class CheckResult:
-    """The run's findings. The clean tables are in the staging folder; ``quarantine`` is every entry."""
+    """The run's findings. The clean tables are in the staging folder; ``quarantine`` holds every entry on disk,
+    and ``page_entries`` of them are listed on the data-quality page."""
 
     files: list[FileOutcome] = field(default_factory=list)
     flags: list[flags.Flag] = field(default_factory=list)
-    quarantine: pd.DataFrame | None = None
+    quarantine: Parts | None = None
+    page_entries: int = 500
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

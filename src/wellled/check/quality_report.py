@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from wellled.paths import Paths
+
+if TYPE_CHECKING:
+    from wellled.check.quarantine import Parts
 
 SHOWN_QUARANTINE_ROWS = 500
 
@@ -50,12 +55,8 @@ def as_json(files, flags) -> dict:
 QUARANTINE_NAME = "quarantine.csv"
 
 
-def quarantine_list(files, quarantine: pd.DataFrame, rejected: bool) -> pd.DataFrame:
-    """This run's quarantine list: one row per rejected file, then every row or value held back.
-
-    ``run`` says on every row whether the run was rejected (clean data not updated) or accepted.
-    """
-    rejected_files = pd.DataFrame(
+def _rejected_files(files) -> pd.DataFrame:
+    return pd.DataFrame(
         [
             {
                 "source_file": f.file,
@@ -69,34 +70,65 @@ def quarantine_list(files, quarantine: pd.DataFrame, rejected: bool) -> pd.DataF
             if f.blocking_error
         ]
     )
-    out = pd.concat([rejected_files, quarantine], ignore_index=True) if len(rejected_files) else quarantine.copy()
-    out.insert(0, "run", "rejected: clean data not updated" if rejected else "accepted")
-    return out
+
+
+def _write_listing(path: Path, files, quarantine: Parts, rejected: bool) -> None:
+    """This run's quarantine list: one row per rejected file, then every row or value held back, written a part
+    at a time (temp file, then rename).
+
+    ``run`` says on every row whether the run was rejected (clean data not updated) or accepted.
+    """
+    run = "rejected: clean data not updated" if rejected else "accepted"
+    head = _rejected_files(files)
+    empty = quarantine.empty()
+    columns = ["run", *head.columns, *(c for c in empty.columns if c not in head.columns)]
+    if head.empty:
+        columns = ["run", *empty.columns]
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8", newline="") as out:
+        pd.DataFrame(columns=columns).to_csv(out, index=False)
+        for batch in itertools.chain([head], quarantine.batches()):
+            if len(batch):
+                batch = batch.reindex(columns=columns[1:])
+                batch.insert(0, "run", run)
+                _csv_safe(batch).to_csv(out, index=False, header=False)
+    os.replace(temporary, path)
 
 
 def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) is quoted with a leading apostrophe."""
+    return quote_formulas(frame, ("=", "+", "-", "@", "\t", "\r"))
+
+
+def quote_formulas(frame: pd.DataFrame, starts: tuple[str, ...]) -> pd.DataFrame:
+    """A copy of the frame with text cells starting with one of ``starts`` given a leading apostrophe."""
     out = frame.copy()
     for column in out.select_dtypes(include=["object", "string"]).columns:
-        out[column] = out[column].map(
-            lambda v: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
-        )
+        try:
+            first = out[column].str[:1]
+        except AttributeError:  # no text in the column
+            continue
+        risky = first.isin(starts).to_numpy(dtype=bool)
+        if risky.any():
+            out.loc[risky, column] = "'" + out.loc[risky, column]
     return out
 
 
-def write(paths: Paths, files, flags, quarantine: pd.DataFrame, rejected: bool = False) -> Path:
+def write(
+    paths: Paths, files, flags, quarantine: Parts, rejected: bool = False, shown: int = SHOWN_QUARANTINE_ROWS
+) -> Path:
     """Write the page, its JSON and this run's quarantine list atomically (temp file, then rename).
 
-    Returns the HTML path. The quarantine list beside the page is rewritten on every run, a rejected one too.
+    Returns the HTML path. The quarantine list beside the page is rewritten on every run, a rejected one too;
+    the page lists its first ``shown`` entries and counts every entry by rule.
     """
     folder = paths.data_quality_dir
     folder.mkdir(parents=True, exist_ok=True)
-    listing = _csv_safe(quarantine_list(files, quarantine, rejected))
-    _write_atomic(folder / QUARANTINE_NAME, listing.to_csv(index=False))
+    _write_listing(folder / QUARANTINE_NAME, files, quarantine, rejected)
     report = as_json(files, flags)
     _write_atomic(folder / "data-quality.json", json.dumps(report, indent=2) + "\n")
     target = folder / "data-quality.html"
-    _write_atomic(target, render_html(report, quarantine))
+    _write_atomic(target, render_html(report, quarantine.by_rule(), quarantine.head(shown), quarantine.count))
     return target
 
 
@@ -110,7 +142,7 @@ def _e(value) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else html.escape(str(value))
 
 
-def render_html(report: dict, quarantine: pd.DataFrame) -> str:
+def render_html(report: dict, by_rule: list[tuple[str, str, str, int]], first: pd.DataFrame, entries: int) -> str:
     files, flags = report["files"], report["flags"]
     blocking = [f for f in files if f["blocking_error"]]
     read = sum(f["rows_read"] for f in files)
@@ -147,28 +179,22 @@ def render_html(report: dict, quarantine: pd.DataFrame) -> str:
         banner,
         "<h2>Flags</h2><p class=meta>Worth a look; they do not stop the run unless --strict is on.</p>",
         f"<table><thead><tr><th>file</th><th>kind</th><th>message</th></tr></thead><tbody>{flag_rows}</tbody></table>",
-        _quarantine_summary_html(quarantine),
+        _quarantine_summary_html(by_rule),
         "<h2>Files</h2><table><thead><tr><th>file</th><th>dataset</th><th>read</th><th>clean</th>"
         f"<th>quarantined</th><th>outcome</th></tr></thead><tbody>{rows}</tbody></table>",
-        _quarantine_rows_html(quarantine),
+        _quarantine_rows_html(first, entries),
         "</body></html>",
     ]
     return "".join(parts)
 
 
-def _quarantine_summary_html(quarantine: pd.DataFrame) -> str:
-    if quarantine.empty:
+def _quarantine_summary_html(by_rule: list[tuple[str, str, str, int]]) -> str:
+    if not by_rule:
         return "<h2>Quarantine</h2><p>No rows were quarantined.</p>"
-    by_rule = (
-        quarantine.groupby(["source_file", "column", "rule"], dropna=False)
-        .size()
-        .reset_index(name="rows")
-        .sort_values(["source_file", "rows"], ascending=[True, False])
-    )
     summary = "".join(
-        f"<tr><td><code>{_e(r.source_file)}</code></td><td><code>{_e(r.column)}</code></td><td>{_e(r.rule)}</td>"
-        f"<td class=n>{r.rows}</td></tr>"
-        for r in by_rule.itertuples()
+        f"<tr><td><code>{_e(file)}</code></td><td><code>{_e(column)}</code></td><td>{_e(rule)}</td>"
+        f"<td class=n>{rows}</td></tr>"
+        for file, column, rule, rows in by_rule
     )
     return (
         "<h2>Quarantine by rule</h2><table><thead><tr><th>file</th><th>column</th><th>rule</th><th>rows</th></tr>"
@@ -176,24 +202,25 @@ def _quarantine_summary_html(quarantine: pd.DataFrame) -> str:
     )
 
 
-def _quarantine_rows_html(quarantine: pd.DataFrame) -> str:
-    if quarantine.empty:
+def _quarantine_rows_html(shown: pd.DataFrame, entries: int) -> str:
+    if not entries:
         return ""
-    shown = quarantine.head(SHOWN_QUARANTINE_ROWS)
     detail = "".join(
         f"<tr><td><code>{_e(r.source_file)}</code></td><td class=n>{r.source_line}</td>"
         f"<td><code>{_e(r.column)}</code></td><td>{_e(r.rule)}</td><td>{_e(getattr(r, 'outcome', ''))}</td>"
         f"<td><code>{_e(r.value)}</code></td></tr>"
         for r in shown.itertuples()
     )
+    title = f": the first {len(shown):,} of {entries:,}" if entries > len(shown) else ""
     more = (
-        f"<p class=meta>Showing the first {SHOWN_QUARANTINE_ROWS} of {len(quarantine)}; all are in "
-        f"{QUARANTINE_NAME} beside this page.</p>"
-        if len(quarantine) > SHOWN_QUARANTINE_ROWS
+        f"<p class=meta>Showing the first {len(shown):,} of {entries:,}; all are in {QUARANTINE_NAME} beside this "
+        "page (how many are shown: [limits] page_quarantine_entries in wellled.toml).</p>"
+        if entries > len(shown)
         else ""
     )
     return (
-        "<h2>Quarantined rows</h2><p class=meta>Line numbers as in the file (header = line 1). Comment text is "
+        f"<h2>Quarantined rows{title}</h2>"
+        "<p class=meta>Line numbers as in the file (header = line 1). Comment text is "
         "never copied here; other values are shown only when short and not personal.</p><table><thead><tr>"
         "<th>file</th><th>line</th><th>column</th><th>rule</th><th>outcome</th>"
         f"<th>value</th></tr></thead><tbody>{detail}</tbody></table>{more}"

@@ -1,13 +1,16 @@
 """The quarantine: one entry per row or value held back, written to disk chunk by chunk as the run goes.
 
 Each file's entries go to a part of their own; the part is kept when the file is done, or dropped when the
-file turns out unreadable (its entries would describe rows never read). Memory holds one chunk's entries.
+file turns out unreadable (its entries would describe rows never read). Memory holds one chunk's entries, when
+the entries are written and when the quarantine list is written out from the parts at the end of the run.
 """
 
 from __future__ import annotations
 
 import itertools
 import shutil
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -46,29 +49,52 @@ class Parts:
         self.folder = folder
         folder.mkdir(parents=True)
         self._kept: list[Path] = []
-        self._open: list[Path] = []
+        self._open: list[tuple[Path, int]] = []
         self._names = itertools.count()
+        self.count = 0
 
     def add(self, violations: list[Violation]) -> None:
         """Entries of the file being checked; kept or dropped by :meth:`end_file`."""
         if violations:
             part = self.folder / f"{next(self._names):06d}.parquet"
             frame_of(violations).to_parquet(part, index=False)
-            self._open.append(part)
+            self._open.append((part, len(violations)))
 
     def end_file(self, keep: bool) -> None:
-        if keep:
-            self._kept += self._open
-        else:
-            for part in self._open:
+        for part, entries in self._open:
+            if keep:
+                self._kept.append(part)
+                self.count += entries
+            else:
                 part.unlink()
         self._open = []
 
-    def frame(self) -> pd.DataFrame:
-        """Every kept entry, in the order found."""
-        if not self._kept:
-            return frame_of([])
-        return pd.concat([pd.read_parquet(p) for p in self._kept], ignore_index=True).astype(COLUMNS)
+    @staticmethod
+    def empty() -> pd.DataFrame:
+        return frame_of([])
+
+    def batches(self) -> Iterator[pd.DataFrame]:
+        """Every kept entry, in the order found, one part (a chunk's entries) at a time."""
+        for part in self._kept:
+            yield pd.read_parquet(part).astype(COLUMNS)
+
+    def head(self, entries: int) -> pd.DataFrame:
+        """The first ``entries`` kept entries."""
+        taken: list[pd.DataFrame] = []
+        for batch in self.batches():
+            if sum(map(len, taken)) >= entries:
+                break
+            taken.append(batch.head(entries - sum(map(len, taken))))
+        return pd.concat(taken, ignore_index=True).astype(COLUMNS) if taken else frame_of([])
+
+    def by_rule(self) -> list[tuple[str, str, str, int]]:
+        """(file, column, rule, entries), by file, then most entries first; counted a part at a time."""
+        counts: Counter[tuple[str, str, str]] = Counter()
+        for batch in self.batches():
+            keys = batch[["source_file", "column", "rule"]].fillna("")
+            counts.update(Counter(map(tuple, keys.to_numpy().tolist())))
+        ordered = sorted((*key, n) for key, n in counts.items())
+        return sorted(ordered, key=lambda row: (row[0], -row[3]))
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

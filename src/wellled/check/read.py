@@ -54,8 +54,12 @@ class RawFile:
         return len(self.frame) + len(self.wide_rows)
 
 
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _is_data_file(path: Path) -> bool:
@@ -155,7 +159,7 @@ def open_raw(
     ``header_score`` counts the cells of a row that are known column names: the header is the first row, in
     the first rows of the file, where it counts at least two; else the first row. ``header_only`` accepts a file
     with a header and no rows (an export before any response). A CSV file is streamed (read twice: once for
-    its hash and encoding, once for its rows); an XLSX sheet is read whole, within the cell limits.
+    its hash and encoding, once for its rows); so is an XLSX sheet, a row at a time, within the cell limits.
     """
     label = label or printable(path.name)
     _open_checked(path, label, limits)
@@ -165,16 +169,12 @@ def open_raw(
         if path.suffix.lower() == ".xlsx":
             from wellled.check.xlsx import read_xlsx
 
-            data = path.read_bytes()
-            digest = sha256_of(data)
-            header, records, lines, notes, header_line = read_xlsx(data, label, score, sheet, limits)
-            del data
-            pairs: Iterator[tuple[int, list]] = iter(zip(lines, records, strict=True))
-            unnamed: set[int] = set()
+            digest = _hash_file(path)
+            header, pairs, notes, header_line = read_xlsx(path, label, score, sheet, limits)
         else:
             digest, encoding, note, head = _scan(path, label)
             header, pairs, notes, header_line = _csv_records(path, label, encoding, note, head, score, limits)
-            unnamed = set(range(max(header[1]) + 1 if header[1] else 0)) - set(header[1])
+        unnamed = set(range(max(header[1]) + 1 if header[1] else 0)) - set(header[1])
     except OSError as error:
         raise DataError(f"cannot read the file ({error.strerror})", file=label) from None
     rest = _chunks(path, label, digest, tuple(notes), header, header_line, pairs, unnamed, size)
@@ -410,7 +410,7 @@ def _csv_rows(path: Path, label: str, encoding: str, delimiter: str, limits: Lim
     """(line, cells) of each non-blank row, with the csv module: quoted line breaks, CR, LF or CRLF endings."""
     csv.field_size_limit(max(limits.max_cell_characters + 1, 1 << 17))
     with open(path, encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+        reader = csv.reader(_lines(handle, label, limits.max_line_characters), delimiter=delimiter)
         count, start, width = 0, 1, 0
         try:
             for record in reader:
@@ -441,6 +441,17 @@ def _csv_rows(path: Path, label: str, encoding: str, delimiter: str, limits: Lim
                 start = reader.line_num + 1
         except csv.Error as error:
             raise DataError(f"not a readable CSV file ({error})", file=label, where=f"line {start}") from None
+
+
+def _lines(handle, label: str, cap: int) -> Iterator[str]:
+    """The physical lines of a text file, each read at most ``cap`` characters at a time: a longer line (a
+    200 MB line of commas) is refused before it is held whole or split into cells."""
+    number = 0
+    while line := handle.readline(cap + 1):
+        number += 1
+        if len(line) > cap:
+            raise too_large(label, f"line {number} is longer", "max_line_characters", cap)
+        yield line
 
 
 def _holds_records(record: list[str], delimiter: str, width: int) -> bool:

@@ -38,45 +38,40 @@ def validate(paths: Paths, today: dt.date, staging: Staging, source: str | None 
     started = time.perf_counter()
     checker = Checker(paths, today, staging, source)
     result = checker.result
-    try:
-        homes, homes_seen = checker.reference("homes", paths.homes_file, checks.prepare_homes)
-        questions, questions_seen = checker.reference("questions", paths.questions_file, checks.prepare_questions)
-        result.timings["reference"] = time.perf_counter() - started
-        if homes_seen is None or questions_seen is None:
-            unusable = "homes.csv" if homes_seen is None else "questions.csv"
-            checker.skip(paths.surveys_dir, "surveys", f"not checked: {unusable} could not be used")
-            checker.skip(paths.audits_dir, "audits", f"not checked: {unusable} could not be used")
-            _list_not_read(checker, paths)
-            result.quarantine = checker.quarantine.frame()
-            return result
-        home_ids = sorted(homes_seen["home_id"].dropna())
-        checker.home_keys = {config.fold_key(k): v for k, v in checker.config.homes.items()}
-        for home_id, name in zip(homes_seen["home_id"], homes_seen["home_name"], strict=True):
-            if isinstance(home_id, str):
-                checker.home_keys[config.fold_key(home_id)] = home_id
-                if isinstance(name, str):
-                    checker.home_keys.setdefault(config.fold_key(name), home_id)
-        step = time.perf_counter()
-        memory = SurveyMemory()
-        for path in list_files(paths.surveys_dir):
-            check_survey(checker, memory, path, questions_seen, home_ids)
-        result.timings["surveys"] = time.perf_counter() - step
-        step = time.perf_counter()
-        audits_seen = SeenIndex()
-        for path in list_files(paths.audits_dir):
-            check_audit(checker, audits_seen, path, home_ids)
-        result.timings["audits"] = time.perf_counter() - step
-        staging.append("homes", _clean_homes(homes if homes is not None else homes_seen))
-        staging.append("questions", _clean_questions(questions if questions is not None else questions_seen))
-        staging.close(STREAMED)
-        result.flags += memory.volume_flags() + memory.straight_flags()
+    homes, homes_seen = checker.reference("homes", paths.homes_file, checks.prepare_homes)
+    questions, questions_seen = checker.reference("questions", paths.questions_file, checks.prepare_questions)
+    result.timings["reference"] = time.perf_counter() - started
+    if homes_seen is None or questions_seen is None:
+        unusable = "homes.csv" if homes_seen is None else "questions.csv"
+        checker.skip(paths.surveys_dir, "surveys", f"not checked: {unusable} could not be used")
+        checker.skip(paths.audits_dir, "audits", f"not checked: {unusable} could not be used")
         _list_not_read(checker, paths)
-        if not list_files(paths.surveys_dir):
-            result.flags.append(flags.Flag("surveys/", "no-surveys", "no survey files: reports will show audits only"))
-        _check_outputs(result)
-        result.quarantine = checker.quarantine.frame()
-    finally:
-        checker.quarantine.remove()
+        return result
+    home_ids = sorted(homes_seen["home_id"].dropna())
+    checker.home_keys = {config.fold_key(k): v for k, v in checker.config.homes.items()}
+    for home_id, name in zip(homes_seen["home_id"], homes_seen["home_name"], strict=True):
+        if isinstance(home_id, str):
+            checker.home_keys[config.fold_key(home_id)] = home_id
+            if isinstance(name, str):
+                checker.home_keys.setdefault(config.fold_key(name), home_id)
+    step = time.perf_counter()
+    memory = SurveyMemory()
+    for path in list_files(paths.surveys_dir):
+        check_survey(checker, memory, path, questions_seen, home_ids)
+    result.timings["surveys"] = time.perf_counter() - step
+    step = time.perf_counter()
+    audits_seen = SeenIndex()
+    for path in list_files(paths.audits_dir):
+        check_audit(checker, audits_seen, path, home_ids)
+    result.timings["audits"] = time.perf_counter() - step
+    staging.append("homes", _clean_homes(homes if homes is not None else homes_seen))
+    staging.append("questions", _clean_questions(questions if questions is not None else questions_seen))
+    staging.close(STREAMED)
+    result.flags += memory.volume_flags() + memory.straight_flags()
+    _list_not_read(checker, paths)
+    if not list_files(paths.surveys_dir):
+        result.flags.append(flags.Flag("surveys/", "no-surveys", "no survey files: reports will show audits only"))
+    _check_outputs(result)
     result.timings["total"] = time.perf_counter() - started
     return result
 
@@ -153,7 +148,8 @@ def run(paths: Paths, *, today: dt.date | None = None, strict: bool = False, sou
         staging = Staging(paths)
         try:
             result = validate(paths, today, staging, source)
-            quarantine = result.quarantine if result.quarantine is not None else pd.DataFrame()
+            quarantine = result.quarantine
+            assert quarantine is not None
             for outcome in result.files:
                 log.file(outcome)
             for flag in result.flags:
@@ -163,7 +159,9 @@ def run(paths: Paths, *, today: dt.date | None = None, strict: bool = False, sou
                 started = time.perf_counter()
                 store.seal(paths, staging.folder, quarantine, _manifest(result))
                 result.timings["save"] = time.perf_counter() - started
-            report = dq_report.write(paths, result.files, result.flags, quarantine, rejected=blocked)
+            report = dq_report.write(
+                paths, result.files, result.flags, quarantine, rejected=blocked, shown=result.page_entries
+            )
             log.line("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
             log.line(f"data-quality report: {report}")
             if blocked:
@@ -176,7 +174,7 @@ def run(paths: Paths, *, today: dt.date | None = None, strict: bool = False, sou
                 log.line(message)
                 log.close()
                 raise DataError(message)
-            log.line(f"clean data written to {paths.clean} ({len(quarantine)} quarantine entries)")
+            log.line(f"clean data written to {paths.clean} ({quarantine.count} quarantine entries)")
             log.close()
             store.swap_in(paths, staging.folder)
         finally:

@@ -28,10 +28,12 @@ class Staging:
         self.folder.mkdir(parents=True)
         (self.folder / ".gitkeep").touch()
         self._writers: dict[str, tuple[pq.ParquetWriter, pa.Schema]] = {}
+        self._sides: list[Path] = []
 
     def side_folder(self, name: str) -> Path:
         """A scratch folder beside the staging folder, removed with it (and by the next run if killed)."""
-        return self.paths.staging_dir(f"{self.token}-{name}")
+        self._sides.append(self.paths.staging_dir(f"{self.token}-{name}"))
+        return self._sides[-1]
 
     def path(self, name: str) -> Path:
         return self.folder / self.paths.clean_table(name).name
@@ -61,4 +63,5 @@ class Staging:
         for writer, _ in self._writers.values():
             writer.close()
         self._writers = {}
-        shutil.rmtree(self.folder, ignore_errors=True)
+        for folder in [self.folder, *self._sides]:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -16,11 +16,17 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from wellled.check.quality_report import quote_formulas
 from wellled.paths import Paths
+
+if TYPE_CHECKING:
+    from wellled.check.quarantine import Parts
 
 
 @contextlib.contextmanager
@@ -56,14 +62,21 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def seal(paths: Paths, staging: Path, quarantine: pd.DataFrame, manifest: dict[str, Any]) -> None:
-    """Finish a staging folder whose clean tables are written: the quarantine, and the manifest with the hash
-    of every table. Nothing in ``clean/`` changes until :func:`swap_in`."""
+def seal(paths: Paths, staging: Path, quarantine: Parts, manifest: dict[str, Any]) -> None:
+    """Finish a staging folder whose clean tables are written: the quarantine (written a part at a time), and
+    the manifest with the hash of every table. Nothing in ``clean/`` changes until :func:`swap_in`."""
     outputs = {p.name: file_sha256(p) for p in sorted(staging.glob("*.parquet"))}
     quarantine_dir = staging / paths.quarantine_dir.name
     quarantine_dir.mkdir()
-    quarantine.to_parquet(quarantine_dir / "quarantine.parquet", index=False)
-    _csv_safe(quarantine).to_csv(quarantine_dir / "quarantine.csv", index=False)
+    schema = pa.Schema.from_pandas(quarantine.empty(), preserve_index=False)
+    with (
+        pq.ParquetWriter(quarantine_dir / "quarantine.parquet", schema) as parquet,
+        open(quarantine_dir / "quarantine.csv", "w", encoding="utf-8", newline="") as text,
+    ):
+        quarantine.empty().to_csv(text, index=False)
+        for batch in quarantine.batches():
+            parquet.write_table(pa.Table.from_pandas(batch, schema=schema, preserve_index=False))
+            _csv_safe(batch).to_csv(text, index=False, header=False)
     manifest = {**manifest, "outputs": outputs}
     (staging / paths.manifest.name).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
@@ -106,10 +119,7 @@ def _swap_in(staging: Path, clean: Path) -> None:
 
 def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Quote text a spreadsheet would run as a formula (=, +, -, @), since analysts open this in Excel."""
-    out = frame.copy()
-    for column in out.select_dtypes(include=["object", "string"]).columns:
-        out[column] = out[column].map(lambda v: f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
-    return out
+    return quote_formulas(frame, ("=", "+", "-", "@"))
 
 
 def read_manifest(paths: Paths) -> dict[str, Any] | None:
