@@ -522,6 +522,7 @@ def world(groups: dict[str, tuple[int, int, float]], seed: int) -> CleanData:
 ATTACKED: list[int] = []
 
 
+@pytest.mark.slow  # 25 summaries; the fast tier attacks the two worked worlds below
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.dictionaries(
@@ -542,9 +543,30 @@ def test_attacker_recovers_nothing_from_generated_summaries(groups, seed, combin
     assert not recovered, recovered
 
 
+@pytest.mark.slow
 def test_the_generated_attack_had_something_to_attack():
     # runs after the property above (same module, file order): it must have met hidden figures
     assert sum(ATTACKED) > 0
+
+
+@pytest.mark.parametrize(
+    ("groups", "combining"),
+    [
+        # family (3) is primary, resident (6) the secondary that protects it; staff (10) shown
+        ({"staff": (10, 10, 0.7), "resident": (6, 6, 0.5), "family": (3, 3, 0.5)}, False),
+        # professionals sent 8 but only 3 answered W3: small there, so hidden (or combined) in every theme
+        ({"staff": (12, 12, 0.6), "family": (9, 9, 0.8), "professional": (8, 3, 0.4)}, False),
+        ({"staff": (12, 12, 0.6), "resident": (2, 2, 1.0), "family": (2, 1, 0.0)}, True),
+    ],
+)
+def test_attacker_recovers_nothing_from_worked_worlds(groups, combining):
+    clean = world(groups, seed=7)
+    params = AnalysisParams() if combining else AnalysisParams(combine=())
+    framework = load_framework("cqc-kloe-2017")
+    summary = build_summary(clean, "h", "2026-Q3", framework, params)
+    targets, recovered = Attack(summary, params.min_respondents, questions_per_theme(clean.questions, framework)).run()
+    assert targets > 0, "a hidden group to attack"
+    assert not recovered, recovered
 
 
 def test_attacker_finds_a_lone_hidden_group():
