@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from wellled.demo.generate import demo_homes, write_demo
 from wellled.paths import Paths
@@ -18,6 +19,7 @@ def test_home_ids_are_unique_at_any_count():
     assert [h.home_id for h in demo_homes(6, np.random.default_rng(1))][:2] == ["oak-house", "willow-court"]
 
 
+@pytest.mark.slow  # writes and reads back a 300-home demo
 def test_demo_of_300_homes_writes_unique_homes_and_response_ids(tmp_path):
     paths = Paths(tmp_path / "data", tmp_path / "reports")
     write_demo(paths, homes_count=300, quarters=1, end="2026-Q3", today=dt.date(2026, 11, 26))

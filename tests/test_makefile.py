@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -9,6 +10,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_cli
+from wellled.paths import Paths
+from wellled.report import batch, stage
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_venv = pytest.mark.skipif(not (ROOT / ".venv" / "bin" / "wellled").exists(), reason="run through `make test`")
@@ -61,7 +66,7 @@ def test_make_report_with_a_bad_home_names_the_known_ones(demo_data, tmp_path):
 @needs_venv
 def test_make_demo_ends_with_a_report_for_every_demo_home(tmp_path):
     data, reports = tmp_path / "data", tmp_path / "reports"
-    done = make("demo", f"DATA={data}", f"REPORTS={reports}")
+    done = make("demo", f"DATA={data}", f"REPORTS={reports}", "JOBS=2")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     homes = ["birch-lodge", "cedar-house", "elm-grove", "maple-view", "oak-house", "willow-court"]
     assert sorted(p.parent.parent.name for p in reports.glob("*/*/governance-report.pdf")) == homes
@@ -72,3 +77,40 @@ def test_make_demo_ends_with_a_report_for_every_demo_home(tmp_path):
     overview = next(reports.glob("overview/*/provider-overview.pdf"))
     assert overview.with_name("provider-overview.html").is_file() and overview.with_name("overview.json").is_file()
     assert "provider-overview.html" in (reports / "index.html").read_text()
+    reports_in_parallel_match_wellled_summary_and_the_overview_links_them(
+        Paths(data, reports), overview.parent.name, tmp_path
+    )
+
+
+def reports_in_parallel_match_wellled_summary_and_the_overview_links_them(paths: Paths, period: str, tmp_path: Path):
+    """What `wellled reports --jobs 2` (the last step of `make demo JOBS=2`) wrote, read back."""
+    homes = batch.select_homes(stage.clean_data(paths))
+    for home in homes:
+        folder = paths.report_dir(home, period)
+        assert {"governance-report.pdf", "governance-report.html", "summary.json", "fingerprint.json"} <= {
+            p.name for p in folder.iterdir()
+        }
+    for home in ("oak-house", "elm-grove"):
+        alone = run_cli("summary", home, "--data", str(paths.data))
+        assert json.loads(alone.stdout) == json.loads((paths.report_dir(home, period) / "summary.json").read_text())
+    folder = paths.overview_dir(period)
+    data = json.loads((folder / "overview.json").read_text())
+    assert [h["home_id"] for h in data["homes"]] and len(data["homes"]) == len(homes)
+    for home in data["homes"]:
+        assert (folder / home["report"]).resolve() == (
+            paths.report_dir(home["home_id"], period) / "governance-report.html"
+        ).resolve()
+    page = (folder / "provider-overview.html").read_text()
+    assert f'href="../../oak-house/{period}/governance-report.html"' in page
+    for summary in (json.loads((paths.report_dir(h, period) / "summary.json").read_text()) for h in homes):
+        for comment in summary["comments"]:
+            assert comment["text"][:40] not in page, "comment text must not reach the overview"
+    index = paths.index_file.read_text()
+    assert (
+        f"overview/{period}/provider-overview.html" in index and f"oak-house/{period}/governance-report.html" in index
+    )
+    assert (folder / "provider-overview.pdf").read_bytes()[:5] == b"%PDF-"
+    # the copy still works elsewhere: the links are relative
+    moved = tmp_path / "copied"
+    shutil.copytree(paths.reports, moved)
+    assert (moved / "overview" / period / home["report"]).is_file()

@@ -10,8 +10,15 @@ import sys
 import pytest
 
 from tests.check_helpers import TODAY, write_raw
-from tests.conftest import run_cli
+from tests.conftest import Completed
 from wellled import cli
+
+
+def run_here(capsys, *args: str) -> Completed:
+    """`wellled ARGS` through the CLI's entry point in this process (no interpreter start): what a user sees."""
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    return Completed(code, captured.out, captured.err)
 
 
 def _os_error(action) -> OSError:
@@ -95,29 +102,29 @@ def test_running_out_of_memory_is_a_one_line_cause(tmp_path):
     framework.unlink()
 
 
-def test_control_characters_and_bidi_overrides_are_shown_escaped(tmp_path):
+def test_control_characters_and_bidi_overrides_are_shown_escaped(tmp_path, capsys):
     data = tmp_path / "d\x1b[32m accepted\u202e\nX"
-    done = run_cli("check", "--data", str(data), "--reports", str(tmp_path / "r"))
+    done = run_here(capsys, "check", "--data", str(data), "--reports", str(tmp_path / "r"))
     assert done.code == 2
     assert "\x1b" not in done.stderr and "\u202e" not in done.stderr
     assert "\\x1b[32m accepted\\u202e\\nX" in done.stderr and len(done.stderr.splitlines()) == 1
 
 
-def test_a_deeply_nested_framework_file_is_a_usage_error(tmp_path):
+def test_a_deeply_nested_framework_file_is_a_usage_error(tmp_path, capsys):
     for name, text in [("deep.toml", "a = " + "[" * 100_000 + "]" * 100_000), ("deep.json", "[" * 100_000)]:
         path = tmp_path / name
         path.write_text(text)
-        done = run_cli("summary", "oak-house", "--data", str(tmp_path), "--framework", str(path))
+        done = run_here(capsys, "summary", "oak-house", "--data", str(tmp_path), "--framework", str(path))
         assert done.code == 2, done.stderr
         assert "nested too deeply" in done.stderr and len(done.stderr.splitlines()) == 1
 
 
-def test_a_huge_framework_id_is_cut_in_messages(tmp_path):
+def test_a_huge_framework_id_is_cut_in_messages(tmp_path, capsys):
     path = tmp_path / "long-id.toml"
     path.write_text('id = "' + "x" * 5_000_000 + '"\n')
-    done = run_cli("summary", "oak-house", "--data", str(tmp_path), "--framework", str(path))
+    done = run_here(capsys, "summary", "oak-house", "--data", str(tmp_path), "--framework", str(path))
     assert done.code == 2 and "more characters" in done.stderr and len(done.stderr) < 2000
-    done = run_cli("summary", "oak-house", "--data", str(tmp_path), "--framework", "y" * 100_000)
+    done = run_here(capsys, "summary", "oak-house", "--data", str(tmp_path), "--framework", "y" * 100_000)
     assert done.code == 2 and "more characters" in done.stderr and len(done.stderr) < 2000
 
 
@@ -128,9 +135,9 @@ def test_report_text_drops_bidirectional_controls():
     assert "\u202e" not in md("**{name}**", name="Oak\u202eHouse").data
 
 
-def test_symlinked_data_folder_loop_is_not_an_internal_error(tmp_path):
+def test_symlinked_data_folder_loop_is_not_an_internal_error(tmp_path, capsys):
     loop = tmp_path / "loop"
     loop.symlink_to(loop)
-    done = run_cli("check", "--data", str(loop), "--reports", str(tmp_path / "r"))
+    done = run_here(capsys, "check", "--data", str(loop), "--reports", str(tmp_path / "r"))
     assert done.code in (1, 2) and "internal error" not in done.stderr and str(loop) in done.stderr
     assert len(done.stderr.splitlines()) == 1, done.stderr

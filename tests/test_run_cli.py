@@ -158,7 +158,7 @@ def test_raw_data_newer_than_the_last_check_needs_a_check(tmp_path):
 
 
 @pytest.mark.slow
-def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(demo_data, tmp_path):
+def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(demo_data, tiny_data, tmp_path):
     data, reports = tmp_path / "data", tmp_path / "reports"
     shutil.copytree(demo_data.data, data)
     before = json.loads((data / "clean" / "manifest.json").read_text())["checked_at"]
@@ -169,9 +169,12 @@ def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(dem
     assert done.code == 0, done.stderr
     assert "wellled check:" in done.stdout and "clean data written" in done.stdout
     assert json.loads((data / "clean" / "manifest.json").read_text())["checked_at"] >= before
-    (data / "raw" / "surveys" / "broken.csv").write_text("")
+    # a file that fails the check, added to checked data (the tiny set: the check that fails costs less)
+    tiny = tmp_path / "tiny"
+    shutil.copytree(tiny_data.data, tiny)
+    (tiny / "raw" / "surveys" / "broken.csv").write_text("")
     failed = run_cli(
-        "report", "oak-house", "--data", str(data), "--reports", str(tmp_path / "other"), "--check-if-changed"
+        "report", "oak-house", "--data", str(tiny), "--reports", str(tmp_path / "other"), "--check-if-changed"
     )
     assert failed.code == 1 and "REJECTED: the file is empty" in failed.stdout
     assert not (tmp_path / "other" / "oak-house").exists(), "a failed check stops the report"

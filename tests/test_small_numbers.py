@@ -7,30 +7,38 @@ import json
 import pytest
 
 from tests.conftest import run_cli
+from wellled import cli
 from wellled.analysis.themes import AnalysisParams
 from wellled.errors import UsageError
 
 
-def test_below_the_floor_is_refused_without_the_explicit_option(demo_data):
-    done = run_cli("summary", "oak-house", "--data", str(demo_data.data), "--min-respondents", "1")
-    assert done.code == 2 and "--allow-small-numbers" in done.stderr and "Traceback" not in done.stderr
-    assert done.stdout == ""
+def summary(capsys, *args: str) -> tuple[int, str, str]:
+    """`wellled summary ARGS` in this process: exit code, stdout, stderr."""
+    code = cli.main(["summary", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_below_the_floor_is_refused_without_the_explicit_option(tiny_data, capsys):
+    code, out, err = summary(capsys, "oak-house", "--data", str(tiny_data.data), "--min-respondents", "1")
+    assert code == 2 and "--allow-small-numbers" in err and "Traceback" not in err
+    assert out == ""
     with pytest.raises(UsageError):
         AnalysisParams(min_respondents=4)
     assert AnalysisParams(min_respondents=4, allow_small_numbers=True).not_for_publication
 
 
-def test_allowed_small_numbers_are_logged_and_marked_not_for_publication(demo_data):
-    done = run_cli(
-        "summary", "elm-grove", "--data", str(demo_data.data), "--min-respondents", "2", "--allow-small-numbers"
-    )
-    assert done.code == 0, done.stderr
-    assert "NOT FOR PUBLICATION" in done.stderr
-    summary = json.loads(done.stdout)
-    assert summary["not_for_publication"] is True and summary["notice"].startswith("NOT FOR PUBLICATION")
-    assert summary["parameters"]["allow_small_numbers"] is True
-    usual = json.loads(run_cli("summary", "elm-grove", "--data", str(demo_data.data)).stdout)
-    assert usual["not_for_publication"] is False and "NOT FOR PUBLICATION" not in usual["notice"]
+def test_allowed_small_numbers_are_logged_and_marked_not_for_publication(tiny_data, capsys):
+    data = str(tiny_data.data)
+    code, out, err = summary(capsys, "elm-grove", "--data", data, "--min-respondents", "2", "--allow-small-numbers")
+    assert code == 0, err
+    assert "NOT FOR PUBLICATION" in err
+    small = json.loads(out)
+    assert small["not_for_publication"] is True and small["notice"].startswith("NOT FOR PUBLICATION")
+    assert small["parameters"]["allow_small_numbers"] is True
+    code, out, err = summary(capsys, "elm-grove", "--data", data)
+    usual = json.loads(out)
+    assert code == 0 and usual["not_for_publication"] is False and "NOT FOR PUBLICATION" not in usual["notice"]
 
 
 def test_report_options_keep_the_floor():

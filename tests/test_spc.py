@@ -165,6 +165,7 @@ def demo(demo_data):
     }
 
 
+@pytest.mark.slow  # the demo data, generated and checked
 def test_the_demo_year_long_decline_is_a_signal(demo):
     # Birch Lodge falls from about 84 % to 50 % positive over the eight quarters
     birch = demo["birch-lodge"]
@@ -175,6 +176,7 @@ def test_the_demo_year_long_decline_is_a_signal(demo):
     assert not any(t["spc"]["signal"] == "improvement" for t in birch["themes"])
 
 
+@pytest.mark.slow  # the demo data, generated and checked
 def test_the_demo_single_noisy_quarter_is_not_a_signal(demo):
     # Elm Grove is steady; its Culture figure this quarter rose 14 points on 22 questionnaires, which the
     # last-quarter test calls significant: SPC reads it as common cause variation

@@ -114,6 +114,20 @@ def test_comments_are_redacted_and_kept_as_text(demo_data, summaries):
     assert any("<script>" in t for t in texts)  # markup survives as literal text for the renderer to escape
 
 
+def test_summary_carries_only_comments_of_shown_groups_each_once(demo_data, summaries):
+    responses = demo_data.table("responses")
+    repeated = 0
+    for home, summary in summaries.items():
+        mine = responses[(responses["home_id"] == home) & (responses["period"] == summary["period"])]
+        sizes = mine["respondent_group"].value_counts()
+        assert all(sizes[c["respondent_group"]] >= 5 for c in summary["comments"]), home
+        pairs = [(c["respondent_group"], c["text"]) for c in summary["comments"]]
+        assert len(pairs) == len(set(pairs)), f"{home}: a comment repeated"
+        said = mine.loc[mine["respondent_group"].map(sizes).ge(5), ["respondent_group", "comment"]].dropna()
+        repeated += int(said.duplicated().sum())
+    assert repeated, "no home had a comment written twice: nothing was checked"
+
+
 def test_cli_end_to_end(demo_data):
     def run(*args):
         return subprocess.run(
