@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +90,7 @@ def _check(root: Path, surveys: dict[str, str | bytes], audits: dict[str, str], 
     return out
 
 
+@pytest.mark.slow  # eight GX-checked runs; the fast tier keeps the worked many-small-chunks case
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     first=st.lists(survey_row, min_size=4, max_size=10),

@@ -164,6 +164,7 @@ FUNCTIONS = {
 }
 
 
+@pytest.mark.slow  # a megabyte per function, timed in CPU seconds
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
 def test_one_megabyte_of_hostile_text_is_handled_in_linear_time(function):
     """Ten times the text takes about ten times as long (a quadratic pattern takes a hundred times), and
