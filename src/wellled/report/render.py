@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -329,21 +330,32 @@ def _builtin(
     if "html" in formats:
         built["html"] = work / "report.html"
     if "pdf" in formats:
-        built["pdf"] = _compile_typst(work / "report.typ", work)
+        built["pdf"] = _compile_typst(work / "report.typ", work, limit)
     return built
 
 
-def _compile_typst(source: Path, root: Path) -> Path:
-    import typst
+# typst runs in a process of its own: its in-process memo cache grows with every document compiled (about
+# 12 MB a report), which a worker rendering hundreds of homes cannot afford, and a process can be stopped at
+# the report's time limit
+TYPST_COMPILE = """
+import sys, typst
+try:
+    typst.compile(sys.argv[1], output=sys.argv[2], root=sys.argv[3], font_paths=sys.argv[4:], ignore_system_fonts=True)
+except Exception as error:
+    sys.exit(next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__))
+"""
 
+
+def _compile_typst(source: Path, root: Path, limit: float = TIMEOUT) -> Path:
     target = source.with_suffix(".pdf")
+    command = [sys.executable, "-c", TYPST_COMPILE, str(source), str(target), str(root), *_font_paths()]
     try:
-        typst.compile(
-            str(source), output=str(target), root=str(root), font_paths=_font_paths(), ignore_system_fonts=True
-        )
-    except Exception as error:  # typst raises its own TypstError; any failure here is a render failure
-        first = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
-        raise RunError(f"typst could not compile the PDF: {first}") from None
+        done = subprocess.run(command, capture_output=True, text=True, timeout=limit, cwd=root)
+    except subprocess.TimeoutExpired:
+        raise RunError(f"typst could not compile the PDF: it took longer than {limit:g} s") from None
+    if done.returncode != 0 or not target.is_file():
+        first = next((line.strip() for line in done.stderr.splitlines() if line.strip()), f"exit {done.returncode}")
+        raise RunError(f"typst could not compile the PDF: {first}")
     return target
 
 

@@ -14,8 +14,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
+import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from wellled.analysis import scope
@@ -67,9 +70,6 @@ FIGURES_KEPT_SECONDS = 3600  # another state's figures are removed once this old
 def shared_figures(paths: Paths, clean: CleanData, framework: Framework, options: ReportOptions) -> Path | None:
     """Every home's theme figures for this clean data, framework and parameters, computed once and kept, so
     that one home's report does not cost more with more homes; None if the data folder cannot hold them."""
-    import os
-    import time
-
     target = paths.figures_cache(batching.figures_key(clean, framework, options)).resolve()
     if target.is_file():
         return target
@@ -154,8 +154,6 @@ def run_all(
     batch: batching.BatchOptions | None = None,
 ) -> list[batching.Outcome]:
     """Every chosen home's report, then the provider overview and the index; failures are collected, not fatal."""
-    import shutil
-
     options = options or ReportOptions()
     batch = batch or batching.BatchOptions()
     _check_first(paths, options)
