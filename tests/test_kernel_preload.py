@@ -5,20 +5,11 @@ from __future__ import annotations
 
 import json
 
-import nbformat
 import pytest
 
+from tests.test_run import _notebook
 from wellled.report import execute
 from wellled.report.kernel import WarmKernel, notebook_imports
-
-
-def _notebook(path, *sources: str):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell('home_id = "x"', metadata={"tags": ["parameters"]})]
-    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
-    nbformat.write(nb, path)
-    return path
 
 
 def test_the_imports_of_a_notebook_are_its_top_level_import_statements_once_each(tmp_path):
