@@ -118,10 +118,17 @@ def _validate_scope(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from wellled.report import stage
+    from wellled.paths import HOME_REPORT_NOTEBOOK
+    from wellled.report.kernel import started
 
-    _validate_scope(args)
-    stage.run_home(_paths(args), args.home, period=args.period, framework=args.framework, options=_report_options(args))
+    with started(Path(args.notebook or HOME_REPORT_NOTEBOOK)) as kernel:  # it loads while pandas is imported
+        from wellled.report import stage
+
+        _validate_scope(args)
+        options = _report_options(args)
+        stage.run_home(
+            _paths(args), args.home, period=args.period, framework=args.framework, options=options, kernel=kernel
+        )
 
 
 def _reports(args: argparse.Namespace) -> None:

@@ -401,6 +401,33 @@ def _result(future, job: HomeJob) -> Outcome:
         return Outcome(job.home_id, job.period, FAILED, error=f"worker lost: {type(error).__name__}: {error}")
 
 
+SCHEDULER_PORT = 8786  # Dask's own default, for an address given without a port
+SCHEDULER_PROBE_SECONDS = 5.0
+
+
+def reach_scheduler(address: str, seconds: float = SCHEDULER_PROBE_SECONDS) -> None:
+    """Fail at once, before any work, when nothing listens at a ``tcp://`` scheduler address.
+
+    Dask's own client would retry for its whole connect timeout first. Other protocols (tls, ucx, inproc) are
+    left to Dask.
+    """
+    import socket
+
+    scheme, _, location = address.rpartition("://")
+    if scheme not in ("", "tcp"):
+        return
+    host, colon, port = location.rpartition(":")
+    if not colon or not port.isdigit() or not host:
+        host, port = location if not colon else host, str(SCHEDULER_PORT)
+    if not host:
+        raise UsageError(f"--scheduler {address!r} names no host: give it as tcp://HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=seconds).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise RunError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+
+
 def _run_dask(jobs: list[HomeJob], address: str, progress: Progress) -> list[Outcome]:
     try:
         from dask.distributed import Client, as_completed

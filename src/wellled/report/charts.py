@@ -209,11 +209,13 @@ def themes_chart(summary: dict, width_in: float = WIDTH_IN) -> Chart:
     fig, ax = _figure(height_in, left_in, width_in, 0.5 if narrow else 0.12, right_in=SCORE_LABEL_IN)
     _rating_bands(ax)
     scores = [t["score"] for t in themes][::-1]
-    for y, score in enumerate(scores):
-        if score is not None:
-            ax.plot([0, score], [y, y], color=GREY, lw=1, zorder=1)
-            ax.plot(score, y, "o", color=BLUE, ms=7, zorder=2)
-            ax.annotate(f"{score:.1f}", (score, y), xytext=(6, 0), textcoords="offset points", va="center")
+    scored = [(y, score) for y, score in enumerate(scores) if score is not None]
+    if scored:
+        ys, values = zip(*scored, strict=True)
+        ax.hlines(ys, 0, values, color=GREY, lw=1, zorder=1)
+        ax.plot(values, ys, "o", color=BLUE, ms=7, zorder=2)
+    for y, score in scored:
+        ax.annotate(f"{score:.1f}", (score, y), xytext=(6, 0), textcoords="offset points", va="center")
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Theme score (0-100)")
@@ -264,19 +266,18 @@ def groups_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart
     labels, left_in = _wrap([r["respondent_group"].capitalize() for r in reversed(rows)], 14)
     row_in = 0.3 if any("\n" in label for label in labels) else 0.22
     fig, ax = _figure(row_in * len(rows) + 0.55, left_in=left_in, width_in=width_in)
-    for y, row in enumerate(reversed(rows)):
-        low, high = row["ci95"]
-        colour = GROUP_COLOURS.get(row["respondent_group"], GREY)
-        ax.barh(y, row["positive_pct"], color=colour, alpha=0.85, height=0.6)
-        ax.errorbar(
-            row["positive_pct"],
-            y,
-            xerr=[[row["positive_pct"] - low], [high - row["positive_pct"]]],
-            fmt="none",
-            ecolor="#222",
-            capsize=3,
-            lw=1,
-        )
+    ordered = rows[::-1]
+    ys = range(len(ordered))
+    values = [row["positive_pct"] for row in ordered]
+    lows, highs = zip(*(row["ci95"] for row in ordered), strict=True)
+    colours = [GROUP_COLOURS.get(row["respondent_group"], GREY) for row in ordered]
+    ax.barh(ys, values, color=colours, alpha=0.85, height=0.6)
+    errors = [
+        [value - low for value, low in zip(values, lows, strict=True)],
+        [h - v for v, h in zip(values, highs, strict=True)],
+    ]
+    ax.errorbar(values, ys, xerr=errors, fmt="none", ecolor="#222", capsize=3, lw=1)
+    for y, row, high in zip(ys, ordered, highs, strict=True):
         ax.annotate(
             f"{_pct(row['positive_pct'])}  (n={row['respondents']})",
             (high, y),

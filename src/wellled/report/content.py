@@ -32,7 +32,7 @@ from wellled.report.present import pct as _pct
 @dataclass(frozen=True)
 class HomeReport:
     summary: dict
-    figures: pd.DataFrame
+    figures: pd.DataFrame  # every home's theme figures in the report's quarter, for the funnel plots
     framework: Framework
     quarantine: pd.DataFrame
     parameters: dict
@@ -85,7 +85,7 @@ def load_home_report(
     latest = dates[dates <= end].max()
     return HomeReport(
         summary,
-        figures,
+        figures[figures["period"] == summary["period"]],
         chosen,
         quarantine.reset_index(drop=True),
         parameters,
@@ -102,15 +102,9 @@ def write_summary(report: HomeReport, folder: Path = Path(".")) -> None:
 
 def funnel_data(report: HomeReport, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(limits, homes) for the funnel plot of one theme in the report's period; suppressed homes left out."""
-    period = report.summary["period"]
-    limits = funnel_frame(report.figures, period, theme_id, home_id=report.summary["home_id"])
-    figures = report.figures
-    homes = figures[
-        (figures["period"] == period)
-        & (figures["theme_id"] == theme_id)
-        & ~figures["suppressed"]
-        & figures["positive_pct"].notna()
-    ]
+    figures = report.figures[report.figures["theme_id"] == theme_id]
+    limits = funnel_frame(figures, report.summary["period"], theme_id, home_id=report.summary["home_id"])
+    homes = figures[~figures["suppressed"] & figures["positive_pct"].notna()]
     return limits, homes[["home_id", "valid", "positive_pct"]].astype({"valid": float, "positive_pct": float})
 
 

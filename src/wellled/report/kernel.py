@@ -240,3 +240,18 @@ class WarmKernel:
                 run_sync(manager.shutdown_kernel)(now=True)
 
     close = discard
+
+
+@contextlib.contextmanager
+def started(notebook: Path, cwd: Path | None = None) -> Iterator[WarmKernel]:
+    """A :class:`WarmKernel` for ``notebook``, started at once and shut at the end.
+
+    Entered before a command imports pandas and reads its data: the kernel starts and loads the notebook's
+    imports meanwhile, on the other core.
+    """
+    kernel = WarmKernel(preload=notebook_imports(notebook))
+    try:
+        kernel.start(cwd or Path.cwd())
+        yield kernel
+    finally:
+        kernel.close()

@@ -31,7 +31,7 @@ from wellled.paths import OVERVIEW_STEM, PROVIDER_OVERVIEW_NOTEBOOK, Paths
 from wellled.periods import parse_period
 from wellled.report import batch as batching
 from wellled.report.execute import Report, execute
-from wellled.report.kernel import WarmKernel, notebook_imports
+from wellled.report.kernel import WarmKernel, notebook_imports, started
 from wellled.report.options import ReportOptions, notebook_parameters
 
 
@@ -130,17 +130,20 @@ def run_home(
     period: str | None = None,
     framework: str | None = None,
     options: ReportOptions | None = None,
+    kernel: WarmKernel | None = None,
 ) -> Report:
-    """Execute and render the report of one home and quarter into ``paths.report_dir``."""
+    """Execute and render the report of one home and quarter into ``paths.report_dir``.
+
+    ``kernel``: one already started for ``options.notebook`` (:func:`wellled.report.kernel.started`); else
+    one is started here, and imports what the notebook needs while the home is resolved.
+    """
     options = options or ReportOptions()
-    kernel = WarmKernel(preload=notebook_imports(options.notebook))
-    kernel.start(Path.cwd())  # it starts and imports what the notebook needs while the home is resolved
-    try:
+    with contextlib.ExitStack() as stack:
+        if kernel is None:
+            kernel = stack.enter_context(started(options.notebook))
         _check_first(paths, options)
         chosen = scope.resolve(clean_data(paths), home_id, period, framework)
         report = _publish_home(paths, chosen, options, kernel)
-    finally:
-        kernel.close()
     _announce(report, chosen)
     return report
 
@@ -156,6 +159,8 @@ def run_all(
     """Every chosen home's report, then the provider overview and the index; failures are collected, not fatal."""
     options = options or ReportOptions()
     batch = batch or batching.BatchOptions()
+    if batch.scheduler:
+        batching.reach_scheduler(batch.scheduler)
     _check_first(paths, options)
     framework = scope.resolve_framework(framework)
     chosen = load_framework(framework)
