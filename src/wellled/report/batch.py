@@ -1,4 +1,4 @@
-"""Every home's report in one run: shared figures, fingerprints, a process pool or a Dask cluster, progress.
+"""Every home's report in one run: a process pool or a Dask cluster, skipping unchanged homes, with progress.
 
 Public API:
 
@@ -8,14 +8,14 @@ Public API:
 - :func:`render_home` ``(job) -> Outcome``: one home's report; runs in a pool worker or on a Dask worker.
 - :func:`outcome_table` ``(outcomes) -> str``: the table printed at the end of a run.
 
-Homes share nothing but files: every report runs in its own fresh kernel (Papermill), reading the clean data
-and the run's ``figures.parquet`` (every home's theme figures, computed once for the run).
+Homes share nothing but files: every report runs in a kernel reset to its start (Papermill), reading the clean
+data and every home's theme figures, computed once (:mod:`wellled.report.kept_figures`); what decides a skip
+is in :mod:`wellled.report.fingerprint`.
 """
 
 from __future__ import annotations
 
 import atexit
-import hashlib
 import json
 import os
 import sys
@@ -30,6 +30,15 @@ import pandas as pd
 
 from wellled.errors import RunError, UsageError, WellledError
 from wellled.paths import RESERVED_HOME_IDS, Paths, reserved_home_message
+from wellled.report.fingerprint import (
+    FINGERPRINT_FILE,
+    file_digest,
+    fingerprints,
+    inputs_key,
+    recorded_fingerprint,
+    same_inputs,
+)
+from wellled.report.kept_figures import run_figures
 from wellled.report.kernel import WarmKernel
 from wellled.report.options import notebook_parameters
 
@@ -38,8 +47,6 @@ if TYPE_CHECKING:
     from wellled.analysis.framework import Framework
     from wellled.report.options import ReportOptions
 
-FINGERPRINT_FILE = "fingerprint.json"
-FIGURES_FILE = "figures.parquet"
 DONE, SKIPPED, FAILED = "done", "skipped", "failed"
 
 
@@ -124,78 +131,6 @@ def home_regions(clean: CleanData) -> dict[str, str]:
 # --- fingerprints -------------------------------------------------------------------------------------
 
 
-def _row_hashes(frame: pd.DataFrame) -> pd.Series:
-    if frame.empty:
-        return pd.Series(dtype="uint64")
-    return pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False)
-
-
-def _digest_by(frame: pd.DataFrame, key: str) -> dict[str, str]:
-    """sha256 of the rows of each value of ``key`` (row order kept), computed in one pass over ``frame``."""
-    if frame.empty or key not in frame:
-        return {}
-    hashes = _row_hashes(frame)
-    out = {}
-    for value, rows in hashes.groupby(frame[key].astype(str).to_numpy(), sort=False):
-        out[value] = hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
-    return out
-
-
-def _digest(frame: pd.DataFrame) -> str:
-    return hashlib.sha256(_row_hashes(frame).to_numpy().tobytes()).hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
-
-
-def fingerprints(
-    paths: Paths,
-    clean: CleanData,
-    figures: pd.DataFrame,
-    chosen: dict[str, str],
-    framework: Framework,
-    options: ReportOptions,
-) -> dict[str, dict]:
-    """Per home: digests of every input its report shows, so an unchanged home can be skipped.
-
-    The home's rows of every clean table and of the quarantine, the theme figures of every home in the
-    report's quarter (its funnel plots) and of this home in every quarter (its trends), the notebook, the
-    framework, the wellled version and the parameters.
-    """
-    from wellled import __version__
-
-    tables = {name: _digest_by(getattr(clean, name), "home_id") for name in ("homes", "responses", "answers", "audits")}
-    quarantine_file = paths.quarantine_dir / "quarantine.parquet"
-    quarantine = pd.read_parquet(quarantine_file) if quarantine_file.is_file() else pd.DataFrame()
-    tables["quarantine"] = _digest_by(quarantine, "home_id")
-    own = _digest_by(figures, "home_id")
-    by_period = _digest_by(figures, "period")
-    common = {
-        "wellled": __version__,
-        "notebook": _file_digest(Path(options.notebook)),
-        "framework": {"id": framework.id, "sha256": framework.sha256},
-        "questions": _digest(clean.questions),
-        "redact_names": hashlib.sha256("\n".join(clean.redact_names).encode()).hexdigest(),
-        "parameters": {
-            "min_respondents": options.min_respondents,
-            "formats": list(options.formats),
-            "renderer": options.renderer,
-        },
-    }
-    return {
-        home: {
-            **common,
-            "home_id": home,
-            "period": period,
-            "clean": {name: digests.get(home, "") for name, digests in tables.items()},
-            "figures_home": own.get(home, ""),
-            "figures_period": by_period.get(period, ""),
-        }
-        for home, period in chosen.items()
-    }
-
-
 def overview_fingerprint(
     paths: Paths,
     clean: CleanData,
@@ -210,24 +145,17 @@ def overview_fingerprint(
     from wellled.paths import PROVIDER_OVERVIEW_NOTEBOOK
 
     summaries = {
-        home: _file_digest(paths.report_dir(home, period, framework.id) / "summary.json")
+        home: file_digest(paths.report_dir(home, period, framework.id) / "summary.json")
         for home in scope.known_homes(clean)
     }
     return {
         "inputs": inputs_key(paths, clean, framework, options),
-        "manifest": _file_digest(paths.manifest),
-        "notebook": _file_digest(PROVIDER_OVERVIEW_NOTEBOOK),
+        "manifest": file_digest(paths.manifest),
+        "notebook": file_digest(PROVIDER_OVERVIEW_NOTEBOOK),
         "period": period,
         "summaries": summaries,
         "failed": sorted([o.home_id, o.error or ""] for o in outcomes if o.status == FAILED),
     }
-
-
-def recorded_fingerprint(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / FINGERPRINT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 # --- one home -----------------------------------------------------------------------------------------
@@ -494,40 +422,6 @@ def latest_periods(clean: CleanData, homes: list[str], period: str | None) -> tu
     return chosen, failed
 
 
-def inputs_key(paths: Paths, clean: CleanData, framework: Framework, options: ReportOptions) -> str:
-    """One digest of every input of every report (clean tables, quarantine, names to redact, notebook,
-    framework, version, parameters): equal to the one recorded beside a report means nothing changed."""
-    from wellled import __version__
-
-    parts = {
-        "clean": sorted(clean.input_sha256.items()),
-        "quarantine": _file_digest(paths.quarantine_dir / "quarantine.parquet"),
-        "redact_names": list(clean.redact_names),
-        "notebook": _file_digest(Path(options.notebook)),
-        "framework": [framework.id, framework.sha256],
-        "wellled": __version__,
-        "parameters": [options.min_respondents, list(options.formats), options.renderer],
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def figures_key(clean: CleanData, framework: Framework, options: ReportOptions) -> str:
-    """One digest of what every home's theme figures depend on: clean tables, framework, version, parameters."""
-    from wellled import __version__
-
-    parts = [sorted(clean.input_sha256.items()), framework.id, framework.sha256, __version__]
-    return hashlib.sha256(json.dumps([parts, repr(options.analysis_params())]).encode()).hexdigest()
-
-
-def _same_inputs(recorded: dict | None, fingerprint: dict) -> bool:
-    """The detailed fingerprints agree (the cheap ``inputs`` key aside)."""
-    if recorded is None:
-        return False
-    return {k: v for k, v in recorded.items() if k != "inputs"} == {
-        k: v for k, v in fingerprint.items() if k != "inputs"
-    }
-
-
 def _has_files(folder: Path, options: ReportOptions) -> bool:
     from wellled.paths import REPORT_STEM
 
@@ -550,11 +444,9 @@ def run_batch(
     ``on_render()`` is called once before the first home is rendered, if any is.
 
     A report recorded with the same :func:`inputs_key` is skipped at once. Otherwise every home's theme
-    figures are computed once, written to ``run_dir`` for the notebooks, and each home's detailed
+    figures are computed once (:func:`run_figures`) and handed to the notebooks, and each home's detailed
     fingerprint decides: a home whose own data, quarter's benchmark and trend did not change is still skipped.
     """
-    from wellled.analysis.themes import theme_figures
-
     chosen, outcomes = latest_periods(clean, select_homes(clean, batch.homes, batch.region), period)
     for home in sorted(RESERVED_HOME_IDS & set(chosen)):  # its folder is wellled's own: fail it, run the rest
         outcomes.append(Outcome(home, chosen.pop(home), FAILED, error=reserved_home_message(home)))
@@ -568,16 +460,14 @@ def run_batch(
     }
     todo = []
     if len(current) < len(chosen):
-        figures = theme_figures(clean, framework, options.analysis_params())
-        run_dir.mkdir(parents=True, exist_ok=True)
-        figures_file = (run_dir / FIGURES_FILE).resolve()
-        figures.to_parquet(figures_file, index=False)
+        figures_file = run_figures(paths, clean, framework, options, run_dir)
+        figures = pd.read_parquet(figures_file)  # as every notebook reads it
         rest = {home: quarter for home, quarter in chosen.items() if home not in current}
         prints = fingerprints(paths, clean, figures, rest, framework, options)
         notebook = Path(options.notebook).resolve()
         for home, quarter in rest.items():
             fingerprint = {"inputs": key, **prints[home]}
-            if not batch.force and _same_inputs(recorded[home], fingerprint) and _has_files(folders[home], options):
+            if not batch.force and same_inputs(recorded[home], fingerprint) and _has_files(folders[home], options):
                 current.add(home)  # inputs of other homes or quarters changed, not this report's
                 _write_atomic(folders[home] / FINGERPRINT_FILE, json.dumps(fingerprint, indent=2) + "\n")
                 continue

@@ -14,11 +14,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from wellled.analysis import scope
@@ -30,6 +28,7 @@ from wellled.errors import RunError, WellledError
 from wellled.paths import OVERVIEW_STEM, PROVIDER_OVERVIEW_NOTEBOOK, Paths
 from wellled.periods import parse_period
 from wellled.report import batch as batching
+from wellled.report import kept_figures
 from wellled.report.execute import Report, execute
 from wellled.report.kernel import WarmKernel, notebook_imports, started
 from wellled.report.options import ReportOptions, notebook_parameters
@@ -64,37 +63,10 @@ def clean_data(paths: Paths) -> CleanData:
     return _clean_data(paths, stamp)
 
 
-FIGURES_KEPT_SECONDS = 3600  # another state's figures are removed once this old (a run may still read them)
-
-
-def shared_figures(paths: Paths, clean: CleanData, framework: Framework, options: ReportOptions) -> Path | None:
-    """Every home's theme figures for this clean data, framework and parameters, computed once and kept, so
-    that one home's report does not cost more with more homes; None if the data folder cannot hold them."""
-    target = paths.figures_cache(batching.figures_key(clean, framework, options)).resolve()
-    if target.is_file():
-        return target
-    from wellled.analysis.themes import theme_figures
-
-    figures = theme_figures(clean, framework, options.analysis_params())
-    temporary = target.with_name(f".{target.name}.{os.getpid()}")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for old in target.parent.iterdir():
-            with contextlib.suppress(OSError):  # another run may have removed it first
-                if old.stat().st_mtime < time.time() - FIGURES_KEPT_SECONDS:
-                    old.unlink()
-        figures.to_parquet(temporary, index=False)
-        os.replace(temporary, target)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        return None
-    return target
-
-
 def _publish_home(paths: Paths, chosen: scope.Scope, options: ReportOptions, kernel: WarmKernel) -> Report:
     figures_file = None
     if batching.declares(options.notebook, "figures_file"):
-        figures_file = shared_figures(paths, clean_data(paths), load_framework(chosen.framework), options)
+        figures_file = kept_figures.shared_figures(paths, clean_data(paths), load_framework(chosen.framework), options)
     parameters = notebook_parameters(chosen.home_id, chosen.period, chosen.framework, paths.data, options, figures_file)
 
     def ensure_summary(staging: Path) -> None:
@@ -209,7 +181,11 @@ def _publish_overview(
     if not periods:
         return None
     quarter = period or max(periods, key=parse_period)
-    figures = run_dir / batching.FIGURES_FILE
+    name = "provider overview"
+    folder = paths.overview_dir(quarter, framework.id)
+    fingerprint = batching.overview_fingerprint(paths, clean, framework, quarter, outcomes, options)
+    if not force and batching.recorded_fingerprint(folder) == fingerprint:
+        return batching.Outcome(name, quarter, batching.SKIPPED, directory=str(folder))
     run_file = run_dir / "run.json"
     run_file.write_text(json.dumps([o.as_dict() for o in outcomes], indent=2), encoding="utf-8")
     parameters = {
@@ -218,14 +194,9 @@ def _publish_overview(
         "data_dir": str(paths.data.resolve()),
         "reports_dir": str(paths.reports.resolve()),
         "min_respondents": options.min_respondents,
-        "figures_file": str((run_dir / batching.FIGURES_FILE).resolve()) if figures.is_file() else "",
+        "figures_file": str(kept_figures.run_figures(paths, clean, framework, options, run_dir)),
         "run_file": str(run_file.resolve()),
     }
-    name = "provider overview"
-    folder = paths.overview_dir(quarter, framework.id)
-    fingerprint = batching.overview_fingerprint(paths, clean, framework, quarter, outcomes, options)
-    if not force and batching.recorded_fingerprint(folder) == fingerprint:
-        return batching.Outcome(name, quarter, batching.SKIPPED, directory=str(folder))
 
     def record(staging: Path) -> None:
         (staging / batching.FINGERPRINT_FILE).write_text(json.dumps(fingerprint, indent=2) + "\n", encoding="utf-8")
