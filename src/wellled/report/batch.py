@@ -331,6 +331,7 @@ def _result(future, job: HomeJob) -> Outcome:
 
 SCHEDULER_PORT = 8786  # Dask's own default, for an address given without a port
 SCHEDULER_PROBE_SECONDS = 5.0
+DASK_MISSING = "--scheduler needs Dask: pip install 'wellled[dask]'"
 
 
 def reach_scheduler(address: str, seconds: float = SCHEDULER_PROBE_SECONDS) -> None:
@@ -339,8 +340,11 @@ def reach_scheduler(address: str, seconds: float = SCHEDULER_PROBE_SECONDS) -> N
     Dask's own client would retry for its whole connect timeout first. Other protocols (tls, ucx, inproc) are
     left to Dask.
     """
+    import importlib.util
     import socket
 
+    if importlib.util.find_spec("distributed") is None:
+        raise UsageError(DASK_MISSING)
     scheme, _, location = address.rpartition("://")
     if scheme not in ("", "tcp"):
         return
@@ -360,7 +364,7 @@ def _run_dask(jobs: list[HomeJob], address: str, progress: Progress) -> list[Out
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
-        raise UsageError("--scheduler needs Dask: pip install 'wellled[dask]'") from None
+        raise UsageError(DASK_MISSING) from None
     try:
         client = Client(address, timeout=20)
     except Exception as error:
