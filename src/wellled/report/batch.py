@@ -16,12 +16,13 @@ is in :mod:`wellled.report.fingerprint`.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,10 +40,12 @@ from wellled.report.fingerprint import (
     same_inputs,
 )
 from wellled.report.kept_figures import run_figures
-from wellled.report.kernel import WarmKernel
+from wellled.report.kernel import WarmKernel, notebook_imports
 from wellled.report.options import notebook_parameters
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from wellled.analysis.clean_data import CleanData
     from wellled.analysis.framework import Framework
     from wellled.report.options import ReportOptions
@@ -291,34 +294,76 @@ class Progress:
             self.bar.close()
 
 
-def _run_local(jobs: list[HomeJob], workers: int, progress: Progress) -> list[Outcome]:
-    if workers == 1 or len(jobs) <= 1:
-        outcomes = []
+def _warm_worker(notebook: Path) -> None:
+    """Start this process's kernel now, loading ``notebook``'s imports, so it is ready by its first home; a
+    kernel that cannot start is left to the first home, which fails with the reason."""
+    warm = getattr(_WARM, "kernel", None)
+    if warm is None:
+        warm = _WARM.kernel = WarmKernel(preload=notebook_imports(notebook))
+        atexit.register(warm.close)
+    try:
+        warm.start(Path.cwd())
+    except Exception:
+        warm.discard()
+
+
+def _spawned() -> None:
+    """A task that does nothing: submitting it makes the pool start one more worker process."""
+
+
+@contextlib.contextmanager
+def workers(batch: BatchOptions, most: int, notebook: Path) -> Iterator[ProcessPoolExecutor | None]:
+    """The local worker processes for up to ``most`` homes, started at once: they import wellled and start
+    their kernels while the run computes its figures. None when homes render in this process (one worker,
+    whose kernel starts now too) or on a Dask scheduler."""
+    count = min(batch.workers, most)
+    if batch.scheduler or count < 1:
+        yield None
+        return
+    if count == 1:
         try:
-            for job in jobs:
-                progress.started(job.home_id)
-                outcomes.append(render_home(job))
-                progress.finished(outcomes[-1])
+            _warm_worker(notebook)
+            yield None
         finally:
             warm_kernel().close()
-        return outcomes
+        return
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=_warm_worker, initargs=(notebook,))
+    try:
+        for _ in range(count):
+            pool.submit(_spawned)
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _run_local(
+    jobs: list[HomeJob], pool: ProcessPoolExecutor | None, at_once: int, progress: Progress
+) -> list[Outcome]:
+    if pool is None:
+        outcomes = []
+        for job in jobs:
+            progress.started(job.home_id)
+            outcomes.append(render_home(job))
+            progress.finished(outcomes[-1])
+        return outcomes
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     outcomes, waiting = [], list(reversed(jobs))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        running: dict[Any, HomeJob] = {}
-        while waiting or running:
-            while waiting and len(running) < workers:  # submit as workers free up, so the bar names who runs
-                job = waiting.pop()
-                running[pool.submit(render_home, job)] = job
-                progress.started(job.home_id)
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                job = running.pop(future)
-                outcomes.append(_result(future, job))
-                progress.finished(outcomes[-1])
+    running: dict[Any, HomeJob] = {}
+    while waiting or running:
+        while waiting and len(running) < at_once:  # submit as workers free up, so the bar names who runs
+            job = waiting.pop()
+            running[pool.submit(render_home, job)] = job
+            progress.started(job.home_id)
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            job = running.pop(future)
+            outcomes.append(_result(future, job))
+            progress.finished(outcomes[-1])
     return outcomes
 
 
@@ -383,13 +428,19 @@ def _run_dask(jobs: list[HomeJob], address: str, progress: Progress) -> list[Out
     return outcomes
 
 
-def run_jobs(jobs: list[HomeJob], batch: BatchOptions, on_progress: Callable[[int], Progress] = Progress):
-    """Render ``jobs`` on the Dask scheduler if one is given, else in ``batch.workers`` local processes."""
+def run_jobs(
+    jobs: list[HomeJob],
+    batch: BatchOptions,
+    pool: ProcessPoolExecutor | None = None,
+    on_progress: Callable[[int], Progress] = Progress,
+):
+    """Render ``jobs`` on the Dask scheduler if one is given, else in ``pool`` (:func:`workers`), or one after
+    another in this process without one."""
     progress = on_progress(len(jobs))
     try:
         if batch.scheduler:
             return _run_dask(jobs, batch.scheduler, progress)
-        return _run_local(jobs, batch.workers, progress)
+        return _run_local(jobs, pool, batch.workers, progress)
     finally:
         progress.close()
 
@@ -462,22 +513,22 @@ def run_batch(
         for home in chosen
         if not batch.force and (recorded[home] or {}).get("inputs") == key and _has_files(folders[home], options)
     }
-    todo = []
-    if len(current) < len(chosen):
-        figures_file = run_figures(paths, clean, framework, options, run_dir)
-        figures = pd.read_parquet(figures_file)  # as every notebook reads it
-        rest = {home: quarter for home, quarter in chosen.items() if home not in current}
-        prints = fingerprints(paths, clean, figures, rest, framework, options)
-        notebook = Path(options.notebook).resolve()
-        for home, quarter in rest.items():
-            fingerprint = {"inputs": key, **prints[home]}
-            if not batch.force and same_inputs(recorded[home], fingerprint) and _has_files(folders[home], options):
-                current.add(home)  # inputs of other homes or quarters changed, not this report's
-                _write_atomic(folders[home] / FINGERPRINT_FILE, json.dumps(fingerprint, indent=2) + "\n")
-                continue
-            job_options = replace(options, notebook=notebook)
-            todo.append(
-                HomeJob(
+    todo: list[HomeJob] = []
+    notebook = Path(options.notebook).resolve()
+    with workers(batch, len(chosen) - len(current), notebook) as pool:
+        if len(current) < len(chosen):
+            figures_file = run_figures(paths, clean, framework, options, run_dir)
+            figures = pd.read_parquet(figures_file)  # as every notebook reads it
+            rest = {home: quarter for home, quarter in chosen.items() if home not in current}
+            prints = fingerprints(paths, clean, figures, rest, framework, options)
+            for home, quarter in rest.items():
+                fingerprint = {"inputs": key, **prints[home]}
+                if not batch.force and same_inputs(recorded[home], fingerprint) and _has_files(folders[home], options):
+                    current.add(home)  # inputs of other homes or quarters changed, not this report's
+                    _write_atomic(folders[home] / FINGERPRINT_FILE, json.dumps(fingerprint, indent=2) + "\n")
+                    continue
+                job_options = replace(options, notebook=notebook)
+                job = HomeJob(
                     home,
                     quarter,
                     framework_arg,
@@ -487,17 +538,17 @@ def run_batch(
                     fingerprint,
                     job_options,
                 )
+                todo.append(job)
+        outcomes += [Outcome(home, chosen[home], SKIPPED, directory=str(folders[home])) for home in sorted(current)]
+        if current:
+            print(
+                f"wellled: {len(current)} of {len(chosen)} reports unchanged since their last run, skipped "
+                "(--force re-runs)",
+                file=sys.stderr,
             )
-    outcomes += [Outcome(home, chosen[home], SKIPPED, directory=str(folders[home])) for home in sorted(current)]
-    if current:
-        print(
-            f"wellled: {len(current)} of {len(chosen)} reports unchanged since their last run, skipped "
-            "(--force re-runs)",
-            file=sys.stderr,
-        )
-    if todo and on_render is not None:
-        on_render()
-    outcomes += run_jobs(todo, batch)
+        if todo and on_render is not None:
+            on_render()
+        outcomes += run_jobs(todo, batch, pool)
     return sorted(outcomes, key=lambda o: o.home_id)
 
 
