@@ -455,9 +455,10 @@ def latest_periods(clean: CleanData, homes: list[str], period: str | None) -> tu
     """Each home's quarter (``period``, else its latest with data), in one pass; homes without data fail."""
     from wellled.periods import parse_period
 
-    rows = pd.concat([clean.responses[["home_id", "period"]], clean.audits[["home_id", "period"]]]).dropna()
+    pairs = [clean.responses[["home_id", "period"]], clean.audits[["home_id", "period"]]]
+    rows = pd.concat(pairs).dropna().astype(str).drop_duplicates()
     periods: dict[str, set[str]] = {}
-    for home, quarter in zip(rows["home_id"].astype(str), rows["period"].astype(str), strict=True):
+    for home, quarter in zip(rows["home_id"], rows["period"], strict=True):
         periods.setdefault(home, set()).add(quarter)
     chosen, failed = {}, []
     for home in homes:

@@ -24,7 +24,7 @@ from IPython.display import Markdown
 from wellled.analysis.clean_data import CleanData, load_clean
 from wellled.analysis.framework import Framework, load_framework
 from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT, overall_rating
-from wellled.analysis.scope import home_periods, known_homes
+from wellled.analysis.scope import known_homes
 from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
 from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, RESERVED_HOME_IDS, Paths, reserved_home_message
 from wellled.periods import parse_period, period_bounds, shift_period
@@ -106,6 +106,15 @@ def _flag_counts(paths: Paths, clean: CleanData, homes: pd.DataFrame) -> dict[st
     return counts
 
 
+def _homes_with_data(clean: CleanData, period: str) -> set[str]:
+    """Homes with any questionnaire or audit in ``period``, in one pass over each table."""
+    return {
+        str(home)
+        for table in (clean.responses, clean.audits)
+        for home in table.loc[table["period"].astype(str) == period, "home_id"].dropna()
+    }
+
+
 def load_overview(
     period: str,
     framework: str,
@@ -131,6 +140,7 @@ def load_overview(
     failures = _run_failures(run_file)
     here = paths.overview_dir(period, chosen.id)
     summaries, links, missing = {}, {}, []
+    active = _homes_with_data(clean, period)
     for home in homes.itertuples(index=False):
         if home.home_id in RESERVED_HOME_IDS:
             missing.append((home.home_id, home.home_name, home.region, reserved_home_message(home.home_id)))
@@ -139,7 +149,7 @@ def load_overview(
         if home.home_id in failures:
             missing.append((home.home_id, home.home_name, home.region, f"report failed: {failures[home.home_id]}"))
             continue
-        if period not in home_periods(clean, home.home_id):
+        if home.home_id not in active:
             missing.append((home.home_id, home.home_name, home.region, f"no questionnaires or audits in {period}"))
             continue
         try:
@@ -409,13 +419,9 @@ def missing_reports(overview: Overview) -> pd.DataFrame:
 def funnel_data(overview: Overview, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(limits, homes) for one theme's funnel plot; suppressed homes are left out, names attached."""
     figures = overview.figures
+    figures = figures[(figures["period"] == overview.period) & (figures["theme_id"] == theme_id)]
     limits = funnel_frame(figures, overview.period, theme_id)
-    homes = figures[
-        (figures["period"] == overview.period)
-        & (figures["theme_id"] == theme_id)
-        & ~figures["suppressed"].astype(bool)
-        & figures["positive_pct"].notna()
-    ]
+    homes = figures[~figures["suppressed"].astype(bool) & figures["positive_pct"].notna()]
     names = dict(zip(overview.homes["home_id"], overview.homes["home_name"], strict=True))
     homes = homes[["home_id", "valid", "positive_pct", "funnel"]].astype({"valid": float, "positive_pct": float})
     return limits, homes.assign(home_name=homes["home_id"].map(names)).reset_index(drop=True)
