@@ -14,7 +14,7 @@ import math
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -79,10 +79,14 @@ def styled(draw: Callable[P, R]) -> Callable[P, R]:
 
 @dataclass(frozen=True)
 class Chart:
+    """A drawn chart. ``phone``: draws it again at :data:`PHONE_WIDTH_IN`, called by :func:`place` once the
+    full-width copy is saved (it may re-lay the same figure rather than draw a new one)."""
+
     name: str
     figure: Figure
     caption: str
     alt: str = "Chart"
+    phone: Callable[[], Chart] | None = field(default=None, compare=False, repr=False)
 
 
 def points(moved: float) -> str:
@@ -132,13 +136,14 @@ def _save(chart: Chart, folder: Path, suffix: str = "") -> tuple[str, Path]:
     return path.stem, path
 
 
-def place(chart: Chart, folder: Path = FIGURES_DIR, phone: Chart | None = None) -> Markdown:
+def place(chart: Chart, folder: Path = FIGURES_DIR) -> Markdown:
     """Save the chart as SVG under ``folder`` and return a captioned Markdown figure for it.
 
-    ``phone``: the same chart drawn at :data:`PHONE_WIDTH_IN`; the HTML shows it instead at phone width.
+    A chart with a ``phone`` copy gets it saved too (``NAME-phone.svg``); the HTML shows it instead at phone
+    width.
     """
     slug, path = _save(chart, folder)
-    narrow = f' phone="{_save(phone, folder, "-phone")[1].as_posix()}"' if phone else ""
+    narrow = f' phone="{_save(chart.phone(), folder, "-phone")[1].as_posix()}"' if chart.phone else ""
     return Markdown(
         f'![{present.text(chart.caption)}]({path.as_posix()}){{#fig-{slug} alt="{present.text(chart.alt)}"{narrow}}}\n'
     )
@@ -244,7 +249,8 @@ def themes_chart(summary: dict, width_in: float = WIDTH_IN) -> Chart:
         if best and worst
         else "No theme has enough evidence for a score this quarter."
     )
-    return Chart(f"themes-{summary['home_id']}", fig, caption, "Chart of theme scores against rating bands")
+    chart = Chart(f"themes-{summary['home_id']}", fig, caption, "Chart of theme scores against rating bands")
+    return replace(chart, phone=lambda: themes_chart(summary, PHONE_WIDTH_IN)) if not narrow else chart
 
 
 @styled
@@ -265,7 +271,8 @@ def groups_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart
     ]
     labels, left_in = _wrap([r["respondent_group"].capitalize() for r in reversed(rows)], 14)
     row_in = 0.3 if any("\n" in label for label in labels) else 0.22
-    fig, ax = _figure(row_in * len(rows) + 0.55, left_in=left_in, width_in=width_in)
+    height_in = row_in * len(rows) + 0.55
+    fig, ax = _figure(height_in, left_in=left_in, width_in=width_in)
     ordered = rows[::-1]
     ys = range(len(ordered))
     values = [row["positive_pct"] for row in ordered]
@@ -287,8 +294,7 @@ def groups_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart
             fontsize=8,
         )
     ax.set_yticks(range(len(rows)), labels)
-    # room right of 100 % for "100.0%  (n=123)" at 8 pt (about an inch), however narrow the chart
-    ax.set_xlim(0, max(115.0, 100 / (1 - VALUE_LABEL_IN / (width_in - left_in - 0.2))))
+    _groups_width(fig, ax, width_in, height_in, left_in)
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("Positive answers (%), with 95% interval")
     hidden = [g["respondent_group"] for g in survey["by_group"] if g["suppressed"]]
@@ -300,7 +306,23 @@ def groups_chart(theme: dict, home_id: str, width_in: float = WIDTH_IN) -> Chart
     caption = f"{theme['label']}: {_pct(survey['positive_pct'])} of answers positive overall; {which}." + (
         f" Not shown, to protect small groups: {', '.join(hidden)}." if hidden else ""
     )
-    return Chart(f"groups-{home_id}-{theme['id']}", fig, caption, f"Bar chart of {theme['label']} by group")
+    chart = Chart(f"groups-{home_id}-{theme['id']}", fig, caption, f"Bar chart of {theme['label']} by group")
+    if width_in < WIDTH_IN:
+        return chart
+
+    def for_phone() -> Chart:  # the same bars, re-laid on a narrower figure: no second drawing
+        _groups_width(fig, ax, PHONE_WIDTH_IN, height_in, left_in)
+        return replace(chart, phone=None)
+
+    return replace(chart, phone=for_phone)
+
+
+def _groups_width(fig: Figure, ax: Axes, width_in: float, height_in: float, left_in: float) -> None:
+    """Size and margins of a groups chart at ``width_in``, with room right of 100 % for "100.0%  (n=123)" at
+    8 pt (about an inch), however narrow the chart."""
+    fig.set_size_inches(width_in, height_in)
+    fig.subplots_adjust(left=left_in / width_in, right=1 - 0.2 / width_in)
+    ax.set_xlim(0, max(115.0, 100 / (1 - VALUE_LABEL_IN / (width_in - left_in - 0.2))))
 
 
 @styled
