@@ -118,9 +118,13 @@ def _validate_scope(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from wellled.paths import HOME_REPORT_NOTEBOOK
+    from wellled.paths import HOME_REPORT_NOTEBOOK, require_slug
     from wellled.report.kernel import started
 
+    try:
+        require_slug(args.home)
+    except UsageError:
+        _validate_scope(args)  # refused before any kernel starts, listing the known homes
     with started(Path(args.notebook or HOME_REPORT_NOTEBOOK)) as kernel:  # it loads while pandas is imported
         from wellled.report import stage
 
