@@ -242,6 +242,13 @@ def _theme(row, groups: list, trend: list, framework: Framework, spc: SpcParams,
     }
 
 
+def _rows(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``frame.loc[mask]``, column by column: Arrow-backed text is filtered chunk by chunk, where a row take
+    first joins every chunk of the column (the answers of all homes: tens of chunks)."""
+    keep = mask.to_numpy(dtype=bool, na_value=False)
+    return pd.DataFrame({name: frame[name].array[keep] for name in frame.columns}, index=frame.index[keep])
+
+
 _GROUP_RANK = {group: i for i, group in enumerate(GROUPS)}
 
 
@@ -330,7 +337,7 @@ def build_summary(
     )
     answers = clean.answers
     mine_scored = scored_answers(
-        answers.loc[(answers["home_id"] == home_id) & (answers["period"] == period)], clean.questions, framework
+        _rows(answers, (answers["home_id"] == home_id) & (answers["period"] == period)), clean.questions, framework
     )
     protected = protected_groups(mine_scored, params, questionnaires)
     groups = publish_groups(protected)
