@@ -148,7 +148,7 @@ def dispersion(z, se, trim: float = 0.1) -> tuple[float, float]:
     return phi, float(max(tau2, 0.0))
 
 
-def funnel_limits_overdispersed(group_proportion, valid, tau2: float = 0.0, z: float = Z998):
+def funnel_limits_overdispersed(group_proportion, valid, tau2=0.0, z: float = Z998):
     """Limits p0 ± z·√(p0(1−p0)/n + τ²), clipped to 0..1: :func:`funnel_limits` widened by τ².
 
     >>> lower, upper = funnel_limits_overdispersed(0.8, 100, 0.0)

@@ -69,7 +69,7 @@ def _ci(row) -> list[float] | None:
     return [_num(row.ci95_low_pct), _num(row.ci95_high_pct)]
 
 
-def _survey(row, groups: pd.DataFrame) -> dict:
+def _survey(row, groups: list) -> dict:
     return {
         "positive": _count(row.positive),
         "valid": _count(row.valid),
@@ -89,34 +89,38 @@ def _survey(row, groups: pd.DataFrame) -> dict:
                 "suppression": None if pd.isna(group.suppression) else str(group.suppression),
                 **({"combined_from": list(group.combined_from)} if len(group.combined_from) > 1 else {}),
             }
-            for group in groups.itertuples(index=False)
+            for group in groups
         ],
     }
 
 
-def _pool(trend: pd.DataFrame, periods: list[str]) -> tuple[tuple[int, int], list[str]]:
-    """(positive, valid) summed over the shown quarters among ``periods``, and those quarters."""
-    rows = trend.loc[trend["period"].isin(periods) & ~trend["suppressed"].astype(bool) & trend["valid"].notna()]
-    return (int(rows["positive"].sum()), int(rows["valid"].sum())), [str(p) for p in rows["period"]]
+def _pool(
+    periods: list, positive: list, valid: list, suppressed: list, wanted: list[str]
+) -> tuple[tuple[int, int], list[str]]:
+    """(positive, valid) summed over the shown quarters among ``wanted``, and those quarters."""
+    k = n = 0
+    pooled = []
+    for each, kp, nv, hidden in zip(periods, positive, valid, suppressed, strict=True):
+        if each in wanted and not hidden and nv is not None:
+            k, n = k + (0 if kp is None else kp), n + nv
+            pooled.append(str(each))
+    return (k, n), pooled
 
 
-def change_over_time(trend: pd.DataFrame, period: str, spc: SpcParams) -> dict:
-    """``spc``, ``year_on_year`` and ``rolling_year`` of one series (columns period, positive, valid,
-    suppressed; oldest first). Hidden quarters are left out of every pool, so nothing hidden can be
-    recovered by subtraction."""
-    valid = [None if pd.isna(v) else int(v) for v in trend["valid"]]
-    positive = [None if pd.isna(v) else int(v) for v in trend["positive"]]
-    chart = spc_summary(list(trend["period"]), positive, valid, list(trend["suppressed"].astype(bool)), spc)
+def _change(periods: list, positive: list, valid: list, suppressed: list, period: str, spc: SpcParams) -> dict:
+    """:func:`change_over_time` of a series given as lists (counts as int or None, suppressed as bool)."""
+    chart = spc_summary(periods, positive, valid, suppressed, spc)
+    series = (periods, positive, valid, suppressed)
     year_ago = shift_period(period, -4)
-    (k1, n1), _ = _pool(trend, [period])
-    (k0, n0), _ = _pool(trend, [year_ago])
+    (k1, n1), _ = _pool(*series, [period])
+    (k0, n0), _ = _pool(*series, [year_ago])
     yoy = pooled_change((k0, n0), (k1, n1), spc) if n0 and n1 else None
     if yoy is not None:
         yoy = {"previous_period": year_ago, **yoy}
     last_four = [shift_period(period, -i) for i in range(4)]
     four_before = [shift_period(period, -i) for i in range(4, 8)]
-    after, after_periods = _pool(trend, last_four)
-    before, before_periods = _pool(trend, four_before)
+    after, after_periods = _pool(*series, last_four)
+    before, before_periods = _pool(*series, four_before)
     rolling = None
     if len(after_periods) >= 2 and len(before_periods) >= 2:
         rolling = {
@@ -125,6 +129,15 @@ def change_over_time(trend: pd.DataFrame, period: str, spc: SpcParams) -> dict:
             **(pooled_change(before, after, spc) or {}),
         }
     return {"spc": chart, "year_on_year": yoy, "rolling_year": rolling}
+
+
+def change_over_time(trend: pd.DataFrame, period: str, spc: SpcParams) -> dict:
+    """``spc``, ``year_on_year`` and ``rolling_year`` of one series (columns period, positive, valid,
+    suppressed; oldest first). Hidden quarters are left out of every pool, so nothing hidden can be
+    recovered by subtraction."""
+    valid = [None if pd.isna(v) else int(v) for v in trend["valid"]]
+    positive = [None if pd.isna(v) else int(v) for v in trend["positive"]]
+    return _change(list(trend["period"]), positive, valid, list(trend["suppressed"].astype(bool)), period, spc)
 
 
 def evidence(row, groups: int) -> dict:
@@ -156,7 +169,8 @@ def _rating_words(rating: str, level: str) -> str:
     return f"Limited evidence: indicative {rating}" if level == "limited" else rating
 
 
-def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework, spc: SpcParams, params) -> dict:
+def _theme(row, groups: list, trend: list, framework: Framework, spc: SpcParams, params) -> dict:
+    """One theme of the summary: ``row`` of the figures, its published groups and its trend rows, oldest first."""
     low, high = _num(row.score_ci95_low), _num(row.score_ci95_high)
     return {
         "id": row.theme_id,
@@ -192,7 +206,7 @@ def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework,
                 "score": _num(point.score),
                 "rating": point.rating,
             }
-            for point in trend.itertuples(index=False)
+            for point in trend
         ],
         "change": {
             "previous_period": row.previous_period,
@@ -217,8 +231,53 @@ def _theme(row, groups: pd.DataFrame, trend: pd.DataFrame, framework: Framework,
                 None if pd.isna(row.funnel_tau2) else float(row.funnel_tau2),
             ),
         },
-        **change_over_time(trend, row.period, spc),
+        **_change(
+            [point.period for point in trend],
+            [None if pd.isna(point.positive) else int(point.positive) for point in trend],
+            [None if pd.isna(point.valid) else int(point.valid) for point in trend],
+            [bool(point.suppressed) for point in trend],
+            row.period,
+            spc,
+        ),
     }
+
+
+def _rows(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """``frame.loc[mask]``, column by column: Arrow-backed text is filtered chunk by chunk, where a row take
+    first joins every chunk of the column (the answers of all homes: tens of chunks)."""
+    keep = mask.to_numpy(dtype=bool, na_value=False)
+    return pd.DataFrame({name: frame[name].array[keep] for name in frame.columns}, index=frame.index[keep])
+
+
+_GROUP_RANK = {group: i for i, group in enumerate(GROUPS)}
+
+
+def _theme_groups(groups: pd.DataFrame, records: list, theme_id: str) -> list:
+    """The published groups of one theme (``records``: rows of ``groups``, from :func:`publish_groups`), in the
+    contract's order."""
+    rows = [group for group in records if group.theme_id == theme_id]
+    ranks = [_GROUP_RANK.get(group.respondent_group, 9) for group in rows]
+    if len(set(ranks)) == len(ranks):
+        return [rows[i] for i in sorted(range(len(rows)), key=ranks.__getitem__)]
+    # groups of equal rank (several combined ones): the order pandas gives them
+    tied = groups.loc[groups["theme_id"] == theme_id].sort_values(
+        "respondent_group", key=lambda s: s.map(_GROUP_RANK).fillna(9)
+    )
+    return list(tied.itertuples(index=False))
+
+
+def _overall(recent: list) -> tuple[list, list, list, list]:
+    """Periods, positive, valid and suppressed of all themes pooled per quarter (quarters with nothing shown:
+    None), from a home's figure rows."""
+    periods = sorted({str(point.period) for point in recent}, key=parse_period)
+    sums: dict[str, tuple[int, int]] = {}
+    for point in recent:
+        if not bool(point.suppressed) and not pd.isna(point.valid):
+            k, n = sums.get(point.period, (0, 0))
+            sums[point.period] = (k + (0 if pd.isna(point.positive) else int(point.positive)), n + int(point.valid))
+    positive = [sums[p][0] if p in sums else None for p in periods]
+    valid = [sums[p][1] if p in sums else None for p in periods]
+    return periods, positive, valid, [n is None or n == 0 for n in valid]
 
 
 def disclosure(protected: pd.DataFrame, params: AnalysisParams) -> dict:
@@ -270,41 +329,43 @@ def build_summary(
     home = clean.homes.loc[clean.homes["home_id"] == home_id].iloc[0]
     if figures is None:
         figures = theme_figures(clean, framework, params)
+    responses = clean.responses.loc[(clean.responses["home_id"] == home_id) & (clean.responses["period"] == period)]
     questionnaires = (
-        clean.responses.loc[(clean.responses["home_id"] == home_id) & (clean.responses["period"] == period)]
-        .groupby(["home_id", "period", "respondent_group"], observed=True)
+        responses.groupby(["home_id", "period", "respondent_group"], observed=True)
         .size()
         .reset_index(name="questionnaires")
     )
     answers = clean.answers
     mine_scored = scored_answers(
-        answers.loc[(answers["home_id"] == home_id) & (answers["period"] == period)], clean.questions, framework
+        _rows(answers, (answers["home_id"] == home_id) & (answers["period"] == period)), clean.questions, framework
     )
     protected = protected_groups(mine_scored, params, questionnaires)
     groups = publish_groups(protected)
+    group_records = list(groups.itertuples(index=False))
     window = set(period_range(period, params.trend_quarters))
     spc = SpcParams(significance_level=params.significance_level)
     mine = figures.loc[figures["home_id"] == home_id]
-    current = mine.loc[mine["period"] == period]
-    themes = []
-    for row in current.itertuples(index=False):
-        theme_groups = groups.loc[
-            (groups["home_id"] == home_id) & (groups["period"] == period) & (groups["theme_id"] == row.theme_id)
-        ].sort_values("respondent_group", key=lambda s: s.map({g: i for i, g in enumerate(GROUPS)}).fillna(9))
-        trend = mine.loc[(mine["theme_id"] == row.theme_id) & mine["period"].isin(window)]
-        trend = trend.sort_values("period", key=lambda s: s.map(parse_period))
-        themes.append(_theme(row, theme_groups, trend, framework, spc, params))
-    overall = (
-        mine.loc[mine["period"].isin(window) & ~mine["suppressed"].astype(bool) & mine["valid"].notna()]
-        .groupby("period")[["positive", "valid"]]
-        .sum()
-        .reindex(sorted({str(p) for p in mine.loc[mine["period"].isin(window), "period"]}, key=parse_period))
-        .reset_index()
-    )
-    overall["suppressed"] = overall["valid"].isna() | overall["valid"].eq(0)
-    status = action_status(action_table(clean.audits, framework), period, params.as_of)
-    repeats = repeat_findings(clean.audits, framework, home_id, period)
-    comments = comment_table(clean.responses, framework, home_id, period, params.min_respondents, clean.redact_names)
+    recent = list(mine.loc[mine["period"].isin(window)].itertuples(index=False))
+    trends: dict[str, list] = {}
+    for point in recent:
+        trends.setdefault(point.theme_id, []).append(point)
+    themes = [
+        _theme(
+            row,
+            _theme_groups(groups, group_records, row.theme_id),
+            sorted(trends[row.theme_id], key=lambda point: parse_period(point.period)),
+            framework,
+            spc,
+            params,
+        )
+        for row in recent
+        if row.period == period
+    ]
+    overall = _overall(recent)
+    audits = clean.audits.loc[clean.audits["home_id"] == home_id]
+    status = action_status(action_table(audits, framework), period, params.as_of)
+    repeats = repeat_findings(audits, framework, home_id, period)
+    comments = comment_table(responses, framework, home_id, period, params.min_respondents, clean.redact_names)
     start, end = period_bounds(period)
     from wellled import __version__
 
@@ -326,7 +387,7 @@ def build_summary(
         },
         "parameters": params.as_dict(),
         "themes": themes,
-        "overall_change": change_over_time(overall, period, spc),
+        "overall_change": _change(*overall, period, spc),
         "overall_rating": overall_rating([t["rating"] for t in themes], params.insufficient_limit),
         "actions": action_summary(status, home_id, period),
         "repeat_findings": [
@@ -341,7 +402,7 @@ def build_summary(
             for r in repeats.itertuples(index=False)
         ],
         "response_rates": response_rates(
-            clean.responses, clean.homes, home_id, period, params.suppression, protected=protected
+            responses, clean.homes, home_id, period, params.suppression, protected=protected
         ),
         "disclosure": disclosure(protected, params),
         "comments": [

@@ -259,9 +259,11 @@ def protect(
     )
     sizes = response_cells[[*HOME_QUARTER, "unit", "respondents"]].rename(columns={"respondents": "size"})
     cells = pd.concat([theme_cells, response_cells], ignore_index=True).merge(sizes, on=[*HOME_QUARTER, "unit"])
-    members = units.drop_duplicates([*HOME_QUARTER, "unit"]).set_index([*HOME_QUARTER, "unit"])["combined_from"]
+    members: dict[tuple, Any] = {}
+    for key in zip(*(units[c] for c in (*HOME_QUARTER, "unit", "combined_from")), strict=True):
+        members.setdefault(key[:3], key[3])
     cells["combined_from"] = [
-        members.get((h, p, u), ()) for h, p, u in zip(*(cells[c] for c in (*HOME_QUARTER, "unit")), strict=True)
+        members.get(key, ()) for key in zip(*(cells[c] for c in (*HOME_QUARTER, "unit")), strict=True)
     ]
     for column in ("positive", "valid", "respondents", "size"):
         cells[column] = cells[column].astype("Int64")

@@ -456,24 +456,37 @@ def _with_benchmark(figures: pd.DataFrame, scored: pd.DataFrame, params: Analysi
     positive = out["positive"].astype("Float64").fillna(0).to_numpy(dtype=float)
     valid = out["valid"].astype("Float64").fillna(0).to_numpy(dtype=float)
     key = out["period"].astype(str) + "|" + out["theme_id"].astype(str)
-    members = {k: np.flatnonzero((key == k).to_numpy() & shown) for k in key.unique()}
-    for i, k in enumerate(key):
-        others = members[k][members[k] != i]
-        pool_positive, pool_valid = positive[others].sum(), valid[others].sum()
-        p0 = pool_positive / pool_valid if len(others) and pool_valid > 0 else math.nan
-        has_pool = len(others) >= 1 and not math.isnan(p0)
-        phi, tau2 = overdispersion(positive[others] / valid[others], valid[others], p0) if has_pool else (None, None)
-        verdict = has_pool and shown[i] and len(others) >= params.funnel_min_homes
-        lower, upper = funnel_limits_overdispersed(p0, valid[i], tau2 or 0.0, Z998) if verdict else (None, None)
-        position = funnel_position(positive[i] / valid[i], valid[i], p0, Z998, tau2 or 0.0) if verdict else None
-        columns["group_positive_pct"].append(100 * p0 if has_pool else None)
-        columns["group_valid"].append(int(pool_valid) if has_pool else None)
-        columns["pool_homes"].append(len(others))
-        columns["funnel_phi"].append(phi if verdict else None)
-        columns["funnel_tau2"].append(tau2 if verdict else None)
-        columns["funnel_lower_pct"].append(None if lower is None else 100 * lower)
-        columns["funnel_upper_pct"].append(None if upper is None else 100 * upper)
-        columns["funnel"].append(position)
+    codes = pd.factorize(key)[0]
+    members = {c: np.flatnonzero((codes == c) & shown) for c in range(codes.max() + 1 if len(codes) else 0)}
+    # leave-one-out pools: the counts are whole numbers, so these sums are exact whatever their order
+    total_positive = np.bincount(codes, weights=np.where(shown, positive, 0.0), minlength=len(members))
+    total_valid = np.bincount(codes, weights=np.where(shown, valid, 0.0), minlength=len(members))
+    total_homes = np.bincount(codes, weights=shown.astype(float), minlength=len(members)).astype("int64")
+    pool_homes = total_homes[codes] - shown.astype("int64")
+    pool_positive = total_positive[codes] - np.where(shown, positive, 0.0)
+    pool_valid = total_valid[codes] - np.where(shown, valid, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p0 = np.where((pool_homes > 0) & (pool_valid > 0), pool_positive / pool_valid, math.nan)
+    has_pool = (pool_homes >= 1) & ~np.isnan(p0)
+    verdict = np.flatnonzero(has_pool & shown & (pool_homes >= params.funnel_min_homes))
+    phi, tau2 = np.full(len(out), math.nan), np.full(len(out), math.nan)
+    for row in verdict:
+        others = members[codes[row]][members[codes[row]] != row]
+        phi[row], tau2[row] = overdispersion(positive[others] / valid[others], valid[others], p0[row])
+    adjusted = np.array([t or 0.0 for t in tau2[verdict]], dtype=float)
+    lower, upper = funnel_limits_overdispersed(p0[verdict], valid[verdict], adjusted, Z998)
+    position = funnel_position(positive[verdict] / valid[verdict], valid[verdict], p0[verdict], Z998, adjusted)
+    at = {int(row): j for j, row in enumerate(verdict)}
+    for i in range(len(out)):
+        j = at.get(i)
+        columns["group_positive_pct"].append(100 * p0[i] if has_pool[i] else None)
+        columns["group_valid"].append(int(pool_valid[i]) if has_pool[i] else None)
+        columns["pool_homes"].append(int(pool_homes[i]))
+        columns["funnel_phi"].append(None if j is None else phi[i])
+        columns["funnel_tau2"].append(None if j is None else tau2[i])
+        columns["funnel_lower_pct"].append(None if j is None else 100 * lower[j])
+        columns["funnel_upper_pct"].append(None if j is None else 100 * upper[j])
+        columns["funnel"].append(None if j is None else position[j])
     for name in ("group_positive_pct", "funnel_phi", "funnel_tau2", "funnel_lower_pct", "funnel_upper_pct"):
         out[name] = pd.array(columns[name], dtype="Float64")
     out["group_valid"] = pd.array(columns["group_valid"], dtype="Int64")
