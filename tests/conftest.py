@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,16 +59,90 @@ class DemoData:
         return json.loads((self.reports / "data-quality" / "data-quality.json").read_text())
 
 
+def _shared_folder(tmp_path_factory) -> Path:
+    """The folder every xdist worker of this run sees (the parent of the workers' own temporary folders)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+class _SharedDemo:
+    """The demo built and checked once per run, in the background, for every worker: ``wellled check`` on the
+    demo costs about 30 s of CPU, which each worker paid again. Whoever takes the lock first builds; the others
+    wait on the lock only when a test needs the demo, and then copy it (tests may write beside the data)."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        shared = _shared_folder(tmp_path_factory)
+        self.root, self.error = shared / "demo-shared", shared / "demo-shared.error"
+        self._lock = shared / "demo-shared.lock"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        handle = open(self._lock, "a+")  # noqa: SIM115 (held by the building thread until it is done)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return
+        if self.root.exists() or self.error.exists():
+            handle.close()
+            return
+
+        def build() -> None:
+            try:
+                self._build()
+            finally:
+                handle.close()
+
+        self._thread = threading.Thread(target=build, name="demo-build", daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        building = self.root.with_name(f"{self.root.name}.building")
+        shutil.rmtree(building, ignore_errors=True)
+        data, reports = building / "data", building / "reports"
+        made = run_cli("demo", "--data", str(data), "--end", DEMO_END)
+        checked = run_cli("check", "--data", str(data), "--reports", str(reports), "--today", DEMO_TODAY)
+        if made.code or checked.code:
+            self.error.write_text(f"wellled demo: {made.stderr}\nwellled check: {checked.stdout}{checked.stderr}")
+        else:
+            building.rename(self.root)
+
+    def wait(self) -> Path:
+        """The built demo (built here if no one has started it)."""
+        with open(self._lock, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            if not self.root.exists() and not self.error.exists():
+                self._build()
+        if self.error.exists():
+            pytest.fail(f"the shared demo could not be built: {self.error.read_text()}")
+        return self.root
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+
 @pytest.fixture(scope="session")
-def demo_data(tmp_path_factory) -> DemoData:
-    """Demo data for six homes, eight quarters ending 2026-Q3, checked as on 2026-11-26. Treat as read-only."""
+def _shared_demo(tmp_path_factory) -> Iterator[_SharedDemo]:
+    shared = _SharedDemo(tmp_path_factory)
+    yield shared
+    shared.join()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_starts_early(request, _shared_demo) -> None:
+    """Start building the demo as the session starts if any test of this worker's run needs it."""
+    if any("demo_data" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        _shared_demo.start()
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory, _shared_demo) -> DemoData:
+    """Demo data for six homes, eight quarters ending 2026-Q3, checked as on 2026-11-26: this worker's copy of
+    the run's one checked demo. Treat as read-only."""
     root = tmp_path_factory.mktemp("demo")
-    data, reports = root / "data", root / "reports"
-    made = run_cli("demo", "--data", str(data), "--end", DEMO_END)
-    assert made.code == 0, made.stderr
-    checked = run_cli("check", "--data", str(data), "--reports", str(reports), "--today", DEMO_TODAY)
-    assert checked.code == 0, checked.stdout + checked.stderr
-    return DemoData(data, reports)
+    shutil.copytree(_shared_demo.wait(), root, symlinks=True, dirs_exist_ok=True)
+    return DemoData(root / "data", root / "reports")
 
 
 @pytest.fixture(scope="session")

@@ -38,24 +38,28 @@ def test_a_bad_optional_value_is_dropped_and_the_shortfall_and_rating_survive(ch
     assert summary["overall_rating"] != "Outstanding"
 
 
-@pytest.mark.parametrize(
-    ("written", "day"),
-    [
-        ("2026-07-03", "2026-07-03"),
-        ("2026-07-03T16:51:00Z", "2026-07-03"),
-        ("2026-07-03 16:51", "2026-07-03"),
-        ("03/07/2026", "2026-07-03"),
-        ("3/7/2026", "2026-07-03"),
-        ("24/07/2026 16:51", "2026-07-24"),
-        ("2026/07/24 4:51:23 PM GMT+1", "2026-07-24"),
-        ("46206", "2026-07-03"),
-    ],
-)
-def test_dates_as_people_and_tools_write_them(check, written, day):
-    run = check(surveys=survey(f'r5,oak-house,staff,"{written}",4,4,,'))
+DATES = [
+    ("2026-07-03", "2026-07-03"),
+    ("2026-07-03T16:51:00Z", "2026-07-03"),
+    ("2026-07-03 16:51", "2026-07-03"),
+    ("03/07/2026", "2026-07-03"),
+    ("3/7/2026", "2026-07-03"),
+    ("24/07/2026 16:51", "2026-07-24"),
+    ("2026/07/24 4:51:23 PM GMT+1", "2026-07-24"),
+    ("46206", "2026-07-03"),
+]
+
+
+def test_dates_as_people_and_tools_write_them(check):
+    # one check for every way of writing: each in a file of its own, so each file's date reading is its own
+    files = {
+        f"d{i}.csv": SURVEY_HEADER + f'd{i},oak-house,staff,"{written}",4,4,,\n' for i, (written, _) in enumerate(DATES)
+    }
+    run = check(surveys={**survey(), **files})
     assert run.code == 0 and run.quarantine.empty
-    submitted = run.table("responses").set_index("response_id").loc["r5", "submitted_on"]
-    assert submitted == pd.Timestamp(day)
+    submitted = run.table("responses").set_index("response_id")["submitted_on"]
+    for i, (written, day) in enumerate(DATES):
+        assert submitted[f"d{i}"] == pd.Timestamp(day), written
 
 
 def test_a_file_whose_dates_can_only_be_month_first_is_rejected_never_swapped(check):

@@ -12,6 +12,7 @@ import pytest
 
 from tests.browser import chromium_path, open_page
 from tests.conftest import run_cli
+from wellled import cli
 
 pytestmark = pytest.mark.slow  # reports on the demo data: notebook runs, HTML, PDF, browser
 
@@ -104,16 +105,18 @@ def test_small_family_sample_is_shown_only_combined(reports):
     assert ("Figures hidden in this report" in text) if hidden else ("Nothing was suppressed." in text)
 
 
-def test_unknown_home_and_bad_period_are_usage_errors(demo_data, tmp_path):
-    unknown = run_cli("report", "pine-view", "--data", str(demo_data.data), "--reports", str(tmp_path))
-    assert unknown.code == 2 and "oak-house" in unknown.stderr and "Traceback" not in unknown.stderr
+def test_unknown_home_and_bad_period_are_usage_errors(demo_data, tmp_path, capsys):
+    def report(*args: str) -> tuple[int, str]:
+        """`wellled report ARGS` through the CLI's entry point in this process: exit code and stderr."""
+        code = cli.main(["report", *args, "--data", str(demo_data.data), "--reports", str(tmp_path)])
+        return code, capsys.readouterr().err
+
+    code, err = report("pine-view")
+    assert code == 2 and "oak-house" in err and "Traceback" not in err
     for bad in ("../../etc", "Oak House", ""):
-        done = run_cli("report", bad, "--data", str(demo_data.data), "--reports", str(tmp_path))
-        assert done.code == 2, bad
-    period = run_cli(
-        "report", "oak-house", "--period", "2026-13", "--data", str(demo_data.data), "--reports", str(tmp_path)
-    )
-    assert period.code == 2 and "YYYY-Qn" in period.stderr
+        assert report(bad)[0] == 2, bad
+    code, err = report("oak-house", "--period", "2026-13")
+    assert code == 2 and "YYYY-Qn" in err
     assert not any(tmp_path.rglob("*.html"))
 
 

@@ -135,6 +135,7 @@ def _xlsx_cells(data: bytes) -> list[str]:
 _name = st.text(st.characters(whitelist_categories=("Lu", "Ll")), min_size=4, max_size=10).map(str.capitalize)
 
 
+@pytest.mark.slow  # six checks; each shape with fixed people is checked in the fast tier above
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     shape=st.sampled_from(sorted(n for n in GOOD if n != "audit.xlsx")),

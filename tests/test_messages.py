@@ -84,6 +84,7 @@ def test_a_killed_checks_staging_folders_are_removed_by_the_next_run(tmp_path, c
     assert not list(data.glob(".clean-*"))
 
 
+@pytest.mark.slow  # a 300 MB file read by a process of its own under a memory limit
 def test_running_out_of_memory_is_a_one_line_cause(tmp_path):
     framework = tmp_path / "big.json"
     framework.write_text('{"id": "' + "x" * 300_000_000 + '"}')

@@ -8,18 +8,28 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.check_helpers import SURVEY_HEADER, write_raw
 from tests.conftest import run_cli
+from wellled import cli
 
-pytestmark = pytest.mark.slow  # summaries of the whole demo data, each a separate process
+pytestmark = pytest.mark.slow  # summaries of the whole demo data, a check and a report
 
 
-def test_no_hidden_group_count_can_be_recovered_by_subtraction(demo_data):
+def summary(capsys, *args: str) -> dict:
+    """What `wellled summary ARGS` prints, run through the CLI's entry point in this process."""
+    code = cli.main(["summary", *args])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)
+
+
+def test_no_hidden_group_count_can_be_recovered_by_subtraction(demo_data, capsys):
     for home in ("elm-grove", "oak-house", "birch-lodge"):
-        summary = json.loads(run_cli("summary", home, "--data", str(demo_data.data)).stdout)
-        rates = summary["response_rates"]
+        printed = summary(capsys, home, "--data", str(demo_data.data))
+        rates = printed["response_rates"]
         hidden_overall = [g for g, r in rates.items() if r["suppressed"]]
         assert len(hidden_overall) != 1, f"{home}: one lone hidden group in response_rates: {hidden_overall}"
-        for theme in summary["themes"]:
+        for theme in printed["themes"]:
             survey = theme["survey"]
             if survey["suppressed"]:
                 continue
@@ -33,8 +43,8 @@ def test_no_hidden_group_count_can_be_recovered_by_subtraction(demo_data):
             )
 
 
-def test_elm_grove_family_count_is_never_shown_alone(demo_data):
-    shown_alone = json.loads(run_cli("summary", "elm-grove", "--data", str(demo_data.data)).stdout)["response_rates"]
+def test_elm_grove_family_count_is_never_shown_alone(demo_data, capsys):
+    shown_alone = summary(capsys, "elm-grove", "--data", str(demo_data.data))["response_rates"]
     assert "family" not in shown_alone
     family = next(r for r in shown_alone.values() if "family" in r.get("combined_from", []))
     assert family["suppressed"] or family["responses"] >= 5
@@ -44,16 +54,14 @@ def test_elm_grove_family_count_is_never_shown_alone(demo_data):
     assert not shown_alone["staff"]["suppressed"] and shown_alone["staff"]["rate_pct"] is not None
 
 
-def test_hidden_groups_are_the_same_in_every_theme_and_never_alone(demo_data):
+def test_hidden_groups_are_the_same_in_every_theme_and_never_alone(demo_data, capsys):
     for framework in ("cqc-kloe-2017", "cqc-saf-2024"):
         for home in ("elm-grove", "oak-house", "maple-view"):
-            summary = json.loads(
-                run_cli("summary", home, "--framework", framework, "--data", str(demo_data.data)).stdout
-            )
+            printed = summary(capsys, home, "--framework", framework, "--data", str(demo_data.data))
             hidden_anywhere = {
-                g["respondent_group"] for t in summary["themes"] for g in t["survey"]["by_group"] if g["suppressed"]
+                g["respondent_group"] for t in printed["themes"] for g in t["survey"]["by_group"] if g["suppressed"]
             }
-            for theme in summary["themes"]:
+            for theme in printed["themes"]:
                 if theme["survey"]["suppressed"]:
                     continue
                 present = {g["respondent_group"]: g for g in theme["survey"]["by_group"]}
@@ -89,21 +97,20 @@ def _planted(seed: int) -> list[dict[str, str]]:
     return people
 
 
-def test_no_planted_identity_value_reaches_any_output_a_user_sees(demo_data, tmp_path):
+def test_no_planted_identity_value_reaches_any_output_a_user_sees(tmp_path):
     """Identity columns, e-mail response ids, and personal data typed into answer and comment cells of one
     home's raw survey: none of it in quarantine.csv, the data-quality page, the log, or the rendered report
     (summary.json, the notebook, the HTML, the text of the PDF); nothing but the comments' own text in clean/
-    (comments are stored as written and redacted when a summary is built)."""
+    (comments are stored as written and redacted when a summary is built). On the tiny raw files of
+    ``check_helpers`` (the demo's check cost half a minute; every path the planted values take is the same)."""
     import random
-    import shutil
     import subprocess
 
     seed = random.SystemRandom().randrange(10**9)
     people = _planted(seed)
     data, reports = tmp_path / "data", tmp_path / "reports"
-    shutil.copytree(demo_data.data / "raw", data / "raw")
-    staff = (data / "raw" / "surveys" / "2026-Q3-staff.csv").read_text().splitlines()
-    header = staff[0].split(",")
+    write_raw(data)
+    header = SURVEY_HEADER.strip().split(",")
     questions = [c for c in header if c.startswith("q")]
     rows = [["Email", "Name", "Phone", *header]]
     for i, person in enumerate(people):
@@ -137,8 +144,8 @@ def test_no_planted_identity_value_reaches_any_output_a_user_sees(demo_data, tmp
     assert len(planted_quarantined) >= 2, "the answer cells holding a name, a phone number and an e-mail address"
     responses = pd.read_parquet(data / "clean" / "responses.parquet")
     assert (responses["response_id"].str.startswith("id-")).sum() >= len(people), "the planted rows were imported"
-    summary = json.loads((folder / "summary.json").read_text())
-    assert "[email removed]" in json.dumps(summary), "the planted comments are in the summary, redacted"
+    written = json.loads((folder / "summary.json").read_text())
+    assert "[email removed]" in json.dumps(written), "the planted comments are in the summary, redacted"
     names = {"summary.json", "governance-report.html", "governance-report.ipynb", "quarantine.csv"}
     assert names <= {Path(name).name for name in outputs} and any("data-quality" in name for name in outputs)
     for person in people:

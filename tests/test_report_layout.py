@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import nbformat
-import papermill
 import pytest
 
 from tests.browser import chromium_path, open_page
@@ -223,6 +222,8 @@ def test_a_saf_report_speaks_the_framework_words(reports, tmp_path):
 
 @pytest.mark.slow
 def test_the_notebook_declares_exactly_the_parameters_the_runner_sends(reports):
+    import papermill  # imported here: collecting the fast tier need not load it
+
     declared = set(papermill.inspect_notebook(str(HOME_REPORT_NOTEBOOK)))
     executed = nbformat.read(_report(reports, WEAKEST, "ipynb"), as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]

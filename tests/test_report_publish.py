@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from wellled import cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -97,9 +98,9 @@ def test_the_time_limit_is_for_the_whole_report_and_the_previous_report_stays(de
     assert len(list(versions.iterdir())) == 2, "the current link and its set: nothing of the stopped run"
 
 
-def test_a_time_limit_must_be_positive(tmp_path):
-    done = run_cli("report", "oak-house", "--data", str(tmp_path), "--reports", str(tmp_path), "--time-limit", "0")
-    assert done.code == 2 and "--time-limit" in done.stderr
+def test_a_time_limit_must_be_positive(tmp_path, capsys):
+    code = cli.main(["report", "oak-house", "--data", str(tmp_path), "--reports", str(tmp_path), "--time-limit", "0"])
+    assert code == 2 and "--time-limit" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -111,12 +111,15 @@ def test_report_writes_the_home_report_for_the_latest_quarter_and_nothing_else(d
 
 
 @pytest.mark.slow
-def test_reports_writes_every_home_and_says_where(demo_data, homes, tmp_path):
+def test_reports_writes_every_home_and_says_where(tiny_data, tmp_path):
+    """On the tiny checked data (two homes, one quarter): a report each, the overview and the index."""
+    homes = scope.known_homes(stage.clean_data(Paths(tiny_data.data, tiny_data.reports)))
+    assert len(homes) == 2
     reports = tmp_path / "reports"
     done = run_cli(
         "reports",
         "--data",
-        str(demo_data.data),
+        str(tiny_data.data),
         "--reports",
         str(reports),
         "--period",
@@ -158,18 +161,20 @@ def test_raw_data_newer_than_the_last_check_needs_a_check(tmp_path):
 
 
 @pytest.mark.slow
-def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(demo_data, tiny_data, tmp_path):
+def test_report_checks_changed_raw_data_first_and_stops_when_the_check_fails(tiny_data, tmp_path):
+    """On the tiny checked data (two homes, one quarter): the checks cost little, the report is the real one."""
     data, reports = tmp_path / "data", tmp_path / "reports"
-    shutil.copytree(demo_data.data, data)
+    shutil.copytree(tiny_data.data, data)
     before = json.loads((data / "clean" / "manifest.json").read_text())["checked_at"]
-    (data / "raw" / "surveys" / "2026-Q3-staff.csv").touch()
+    (data / "raw" / "surveys" / "s.csv").touch()
     done = run_cli(
         "report", "oak-house", "--data", str(data), "--reports", str(reports), "--format", "html", "--check-if-changed"
     )
     assert done.code == 0, done.stderr
     assert "wellled check:" in done.stdout and "clean data written" in done.stdout
     assert json.loads((data / "clean" / "manifest.json").read_text())["checked_at"] >= before
-    # a file that fails the check, added to checked data (the tiny set: the check that fails costs less)
+    assert (reports / "oak-house" / "2026-Q3" / "governance-report.html").is_file()
+    # a file that fails the check, added to checked data
     tiny = tmp_path / "tiny"
     shutil.copytree(tiny_data.data, tiny)
     (tiny / "raw" / "surveys" / "broken.csv").write_text("")

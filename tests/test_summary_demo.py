@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from wellled import cli
 from wellled.analysis.clean_data import load_clean
 from wellled.analysis.summary import build_summary
 from wellled.paths import Paths
@@ -128,19 +129,16 @@ def test_summary_carries_only_comments_of_shown_groups_each_once(demo_data, summ
     assert repeated, "no home had a comment written twice: nothing was checked"
 
 
-def test_cli_end_to_end(demo_data):
-    def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "wellled.cli", "summary", *args, "--data", str(demo_data.data)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    done = run("elm-grove", "--period", PERIOD, "--framework", "cqc-saf-2024")
+def test_cli_end_to_end(demo_data, capsys):
+    done = subprocess.run(
+        [sys.executable, "-m", "wellled.cli", "summary", "elm-grove", "--period", PERIOD, "--framework",
+         "cqc-saf-2024", "--data", str(demo_data.data)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["framework"]["id"] == "cqc-saf-2024"
-    unknown = run("nowhere")
-    assert unknown.returncode == 2
-    assert unknown.stderr.startswith("wellled: unknown home 'nowhere'; known homes:") and "oak-house" in unknown.stderr
-    assert run("oak-house", "--period", "2019-Q1").returncode == 2
+    # the usage errors through the CLI's entry point in this process
+    assert cli.main(["summary", "nowhere", "--data", str(demo_data.data)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wellled: unknown home 'nowhere'; known homes:") and "oak-house" in err
+    assert cli.main(["summary", "oak-house", "--period", "2019-Q1", "--data", str(demo_data.data)]) == 2
