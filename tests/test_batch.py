@@ -317,13 +317,12 @@ def test_reports_run_on_a_real_dask_cluster(demo_data, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_scheduler_that_is_not_there_is_a_clear_error(demo_data, tmp_path):
+def test_a_scheduler_that_is_not_there_is_a_clear_error_before_any_work(tmp_path):
     pytest.importorskip("dask.distributed")
-    paths = _copy(demo_data, tmp_path)
-    done = run_cli(
-        "reports", "--data", str(paths.data), "--reports", str(paths.reports), "--scheduler", "tcp://127.0.0.1:9"
-    )
+    data, reports = tmp_path / "data", tmp_path / "reports"
+    done = run_cli("reports", "--data", str(data), "--reports", str(reports), "--scheduler", "tcp://127.0.0.1:9")
     assert done.code == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr, done.stderr
+    assert not reports.exists(), "work began before the scheduler was reached"
 
 
 def test_the_figures_file_goes_only_to_a_notebook_that_declares_it(tmp_path):
