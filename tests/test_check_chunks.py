@@ -120,6 +120,7 @@ def test_chunked_and_whole_give_the_same_clean_tables_and_quarantine(
             pd.testing.assert_frame_equal(chunked[name], whole[name])
 
 
+@pytest.mark.slow  # several whole checks: the fast tier keeps a minute
 def test_an_xlsx_sheet_read_a_chunk_at_a_time_gives_what_it_gives_whole(tmp_path_factory):
     """A workbook with a title row, an empty second sheet, copies, a repeat, a bad answer and a wide row."""
     rows = [
@@ -145,6 +146,7 @@ def test_an_xlsx_sheet_read_a_chunk_at_a_time_gives_what_it_gives_whole(tmp_path
         pd.testing.assert_frame_equal(chunked[name], whole[name])
 
 
+@pytest.mark.slow  # several whole checks: the fast tier keeps a minute
 def test_many_small_chunks_keep_every_outcome(check, tmp_path):
     """Copies, repeats, field-level values, a re-export and a wide row, each in a different chunk."""
     rows = [

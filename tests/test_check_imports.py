@@ -17,6 +17,7 @@ SHORTFALLS = [
 ]
 
 
+@pytest.mark.slow  # several whole checks: the fast tier keeps a minute
 def test_a_bad_optional_value_is_dropped_and_the_shortfall_and_rating_survive(check, capsys):
     run = check(audits={"a.csv": AUDIT_HEADER + "\n".join(SHORTFALLS) + "\n"})
     assert run.code == 0
@@ -50,6 +51,7 @@ DATES = [
 ]
 
 
+@pytest.mark.slow  # several whole checks: the fast tier keeps a minute
 def test_dates_as_people_and_tools_write_them(check):
     # one check for every way of writing: each in a file of its own, so each file's date reading is its own
     files = {

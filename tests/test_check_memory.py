@@ -103,6 +103,7 @@ def _write_quarantine(root: Path, parts: int, per_part: int) -> tuple[int, Path,
     return peak, page, staging / paths.quarantine_dir.name
 
 
+@pytest.mark.slow  # several whole checks: the fast tier keeps a minute
 def test_the_quarantine_list_is_written_a_part_at_a_time_and_the_page_shows_the_first_entries(tmp_path):
     """Eight parts of entries are written holding about what one part takes, and all of them are written."""
     one, _, _ = _write_quarantine(tmp_path / "one", 1, 1_500)
