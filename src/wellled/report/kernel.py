@@ -175,6 +175,14 @@ class WarmKernel:
     def __init__(self, preload: Sequence[str] = ()) -> None:
         self.manager: Any = None
         self.preload = tuple(preload)
+        self.clients: list[Any] = []  # every client the manager handed out (nbclient leaves its own open)
+
+    def _close_clients(self) -> None:
+        """Stop the channels of the clients of earlier runs: nbclient does not stop those of a kernel manager it
+        was given, and an open IOPub socket keeps a copy of every later message (several MB a home)."""
+        while self.clients:
+            with contextlib.suppress(Exception):
+                self.clients.pop().stop_channels()
 
     def start(self, cwd: Path) -> None:
         """Start the kernel now without waiting for it; the next call waits until it is ready."""
@@ -184,6 +192,7 @@ class WarmKernel:
     def __call__(self, cwd: Path) -> Any:
         from jupyter_core.utils import run_sync
 
+        self._close_clients()
         if self.manager is not None and not run_sync(self.manager.is_alive)():
             self.discard()
         for attempt in range(1, START_ATTEMPTS + 1):
@@ -202,8 +211,16 @@ class WarmKernel:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
+        clients = self.clients
+
+        class TrackedManager(AsyncKernelManager):
+            def client(self, **kwargs: Any) -> Any:
+                made = super().client(**kwargs)
+                clients.append(made)
+                return made
+
         with kernel_search_path():
-            manager = AsyncKernelManager(kernel_name=ensure_kernel())
+            manager = TrackedManager(kernel_name=ensure_kernel())
             # the kernel's own stderr stays off the user's terminal: a kernel that dies starting would print
             # its traceback there; the RunError says the cause in one line
             preload = [f"--IPKernelApp.exec_lines={line}" for line in self.preload]
@@ -234,6 +251,7 @@ class WarmKernel:
         """Shut the kernel down now; the next call starts a fresh one."""
         from jupyter_core.utils import run_sync
 
+        self._close_clients()
         manager, self.manager = self.manager, None
         if manager is not None:
             with contextlib.suppress(Exception):
