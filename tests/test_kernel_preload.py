@@ -44,3 +44,18 @@ def test_a_preloaded_kernel_runs_the_notebook_with_its_modules_loaded_and_none_o
     seen = json.loads((report.directory / "seen.json").read_text())
     assert seen["loaded"] is True, "the notebook's modules were not loaded before it ran"
     assert seen["leaked"] == [], f"names from the preload reached the notebook: {seen['leaked']}"
+
+
+@pytest.mark.slow
+def test_a_warm_kernel_leaves_no_client_of_an_earlier_notebook_open(tmp_path):
+    """Each run's client is closed before the next: an open one would keep a copy of every later message."""
+    notebook = _notebook(tmp_path / "nb.ipynb", "print('x' * 400_000)\nprint('y' * 400_000)")
+    kernel = WarmKernel()
+    try:
+        for run in range(6):
+            execute.execute(notebook, tmp_path / f"out{run}", {"home_id": "ash"}, formats=["html"], warm=kernel)
+            open_clients = [client for client in kernel.clients if client.channels_running]
+            assert len(open_clients) <= 2, f"{len(open_clients)} clients still open after run {run + 1}"
+    finally:
+        kernel.close()
+    assert kernel.clients == []
