@@ -29,6 +29,7 @@ from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
 from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, RESERVED_HOME_IDS, Paths, reserved_home_message
 from wellled.periods import parse_period, period_bounds, shift_period
 from wellled.report import present
+from wellled.report.overview_charts import HEAT_MAP_LINES
 
 RANK = {INADEQUATE: 0, REQUIRES_IMPROVEMENT: 1, GOOD: 2, OUTSTANDING: 3}
 SHORT = {
@@ -229,13 +230,33 @@ def home_ratings(overview: Overview) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def heat_map_parts(ratings: pd.DataFrame, most: int = 40) -> list[tuple[str, pd.DataFrame]]:
-    """One heat map for up to ``most`` homes, else one per region (a page each), as (title, rows)."""
+def heat_map_parts(ratings: pd.DataFrame, most: int = HEAT_MAP_LINES) -> list[tuple[str, pd.DataFrame]]:
+    """Heat maps that each fit a page, as (title, rows), every home in exactly one: all homes in one map when
+    they fit in ``most`` lines with their region headings, else one per region, a region too long for a page
+    split into consecutive parts ("West, homes 1 to 21 of 60").
+
+    >>> ratings = pd.DataFrame({"region": ["West"] * 5 + ["East"], "home_name": list("abcdef")})
+    >>> [(title, len(rows)) for title, rows in heat_map_parts(ratings, most=4)]
+    [('East', 1), ('West, homes 1 to 3 of 5', 3), ('West, homes 4 to 5 of 5', 2)]
+    """
     if ratings.empty:
         return []
-    if len(ratings) <= most:
-        return [("All homes", ratings)]
-    return [(region or "No region recorded", part) for region, part in ratings.groupby("region", sort=True)]
+    ordered = ratings.sort_values(["region", "home_name"], kind="stable")
+    regions = ordered["region"].nunique()
+    headings = regions if regions > 1 or bool(ordered["region"].iloc[0]) else 0
+    if len(ordered) + headings <= most:
+        return [("All homes", ordered)]
+    parts = []
+    for region, part in ordered.groupby("region", sort=True):
+        name = region or "No region recorded"
+        size = max(1, most - 1)  # a line for the region's heading
+        if len(part) <= size:
+            parts.append((name, part))
+            continue
+        for start in range(0, len(part), size):
+            chunk = part.iloc[start : start + size]
+            parts.append((f"{name}, homes {start + 1} to {start + len(chunk)} of {len(part)}", chunk))
+    return parts
 
 
 def ratings_table(overview: Overview) -> pd.DataFrame:

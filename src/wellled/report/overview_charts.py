@@ -30,6 +30,11 @@ CELL_WORDS = {
     INSUFFICIENT: "Insufficient\nevidence",
 }
 DARK_CELLS = {OUTSTANDING, INADEQUATE}
+ROW_IN, TOP_IN = 0.34, 0.4  # a heat map's line (home or region heading) and its column headings, in inches
+# The most lines of one heat map: 22 make a figure 0.5 + 22 x 0.34 = 7.98 in tall, 8.5 in once scaled to the
+# 6.69 in text width of an A4 page with 2 cm margins; of the page's 10.08 in of text height that leaves room for
+# a caption naming every home of the map. A taller figure runs off the page in the PDF.
+HEAT_MAP_LINES = 22
 
 
 @styled
@@ -48,7 +53,7 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
         if grouped:
             lines.append((region or "No region recorded", None))
         lines += [(name, row) for name, row in zip(part["home_name"], part.to_dict("records"), strict=True)]
-    row_in, left_in, top_in = 0.34, 1.6, 0.4
+    row_in, left_in, top_in = ROW_IN, 1.6, TOP_IN
     height = top_in + 0.1 + row_in * len(lines)
     fig = Figure(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((left_in / WIDTH_IN, 0.1 / height, 1 - (left_in + 0.05) / WIDTH_IN, 1 - (top_in + 0.1) / height))
