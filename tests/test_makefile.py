@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -77,6 +78,10 @@ def test_make_demo_ends_with_a_report_for_every_demo_home(tmp_path):
     overview = next(reports.glob("overview/*/provider-overview.pdf"))
     assert overview.with_name("provider-overview.html").is_file() and overview.with_name("overview.json").is_file()
     assert "provider-overview.html" in (reports / "index.html").read_text()
+    alts = re.findall(r'<img [^>]*?alt="([^"]*)"', overview.with_name("provider-overview.html").read_text())
+    assert len(alts) >= 6 and "Chart" not in alts, f"every chart of the overview says what it is: {alts}"
+    assert any(alt.startswith("Heat map of indicative ratings") for alt in alts)
+    assert any(alt.startswith("Funnel plot of Culture") for alt in alts)
     reports_in_parallel_match_wellled_summary_and_the_overview_links_them(
         Paths(data, reports), overview.parent.name, tmp_path
     )

@@ -103,7 +103,8 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
             else "No home is rated requires improvement or inadequate overall."
         )
     )
-    return Chart(f"heat-map-{title or 'all'}", fig, caption)
+    alt = f"Heat map of indicative ratings, homes by theme: {title or 'all homes'}"
+    return Chart(f"heat-map-{title or 'all'}", fig, caption, alt)
 
 
 def _cell(x: int, y: int, colour: str, edge: str, lw: float):
@@ -157,4 +158,4 @@ def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label
     parts = [f"above the limits: {', '.join(above)}" if above else "", f"below: {', '.join(below)}" if below else ""]
     named = "; ".join(w for w in parts if w) or "every home is within the 99.8% limits"
     caption = f"{theme_label}: {len(homes)} homes against a provider average of {centre:.0f}% positive; {named}."
-    return Chart(f"overview-funnel-{theme_id}", fig, caption)
+    return Chart(f"overview-funnel-{theme_id}", fig, caption, f"Funnel plot of {theme_label}, every home")
