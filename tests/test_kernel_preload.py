@@ -59,3 +59,35 @@ def test_a_warm_kernel_leaves_no_client_of_an_earlier_notebook_open(tmp_path):
     finally:
         kernel.close()
     assert kernel.clients == []
+
+
+@pytest.mark.slow
+def test_a_notebook_stopped_at_its_time_limit_leaves_nothing_waiting_on_the_channels_it_closes(tmp_path):
+    """nbclient leaves its output reader waiting when a cell runs out of time. If a message reached it as its
+    channel closed, it read the closed channel the next time the loop ran, failed, and printed a traceback after
+    the one-line message; so no task may still be waiting on a channel when the channel closes."""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    from wellled.errors import RunError
+
+    notebook = _notebook(tmp_path / "stuck.ipynb", "import time\ntime.sleep(600)")
+    kernel = WarmKernel()
+    waiting_at_close: list[list[str]] = []
+    try:
+        with pytest.raises(RunError, match="time limit of 3 s"):
+            execute.execute(notebook, tmp_path / "out", {"home_id": "x"}, formats=("html",), timeout=3, warm=kernel)
+        loop = ensure_event_loop()
+        assert [t for t in asyncio.all_tasks(loop) if not t.done()], "nothing was left waiting: nothing to check"
+        for client in kernel.clients:
+            stop = client.stop_channels
+
+            def recording_stop(stop=stop):
+                waiting_at_close.append([t.get_coro().__qualname__ for t in asyncio.all_tasks(loop) if not t.done()])
+                stop()
+
+            client.stop_channels = recording_stop
+    finally:
+        kernel.close()
+    assert waiting_at_close and not any(waiting_at_close), waiting_at_close

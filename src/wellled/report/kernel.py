@@ -162,6 +162,22 @@ def reset_namespace(cwd: str) -> None:
     gc.collect()
 
 
+def _cancel_waiting_tasks() -> None:
+    """Cancel the tasks still pending on this thread's event loop (the one ``run_sync`` runs), and let them end."""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    if loop.is_running():
+        return
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 class WarmKernel:
     """A ``wellled`` kernel kept running across the notebooks of one worker, reset between them.
 
@@ -179,7 +195,10 @@ class WarmKernel:
 
     def _close_clients(self) -> None:
         """Stop the channels of the clients of earlier runs: nbclient does not stop those of a kernel manager it
-        was given, and an open IOPub socket keeps a copy of every later message (several MB a home)."""
+        was given, and an open IOPub socket keeps a copy of every later message (several MB a home). What
+        nbclient left waiting on those channels (its output reader, after a cell ran out of time) is cancelled
+        first: run later on a closed channel, it would fail and print a traceback."""
+        _cancel_waiting_tasks()
         while self.clients:
             with contextlib.suppress(Exception):
                 self.clients.pop().stop_channels()
