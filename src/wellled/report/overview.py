@@ -14,7 +14,7 @@ import html
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -39,6 +39,8 @@ SHORT = {
     INSUFFICIENT: "Insufficient",
 }
 LOW_RESPONSE_PCT = 20.0
+NO_DATA = "no questionnaires or audits in "  # the start of the reason a home without data in the quarter has
+NO_DATA_WEIGHT = 4  # as heavy as an overall rating that fell last quarter: a home gone quiet is looked at
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Overview:
     latest_data: dict[str, str]
     links: dict[str, str]  # home id -> report HTML relative to the overview's folder
     generated_on: str
+    params: AnalysisParams = field(default_factory=AnalysisParams)
 
 
 def _home_table(clean: CleanData) -> pd.DataFrame:
@@ -84,6 +87,28 @@ def _latest_dates(clean: CleanData, period: str) -> dict[str, str]:
     return {home: pd.Timestamp(on).date().isoformat() for home, on in latest.items()}
 
 
+def _named_homes(message: str, homes: pd.DataFrame) -> set[str]:
+    """Homes whose id or name is a whole word of ``message`` ("ash" is not in "hash"), the longest name winning
+    where names overlap ("Oak" is not named by "Oak House").
+
+    >>> homes = pd.DataFrame({"home_id": ["ash", "oak", "oak-house"], "home_name": ["Ash", "Oak", "Oak House"]})
+    >>> sorted(_named_homes("ids replaced by a keyed hash; columns Oak House notes, oak-house", homes))
+    ['oak-house']
+    """
+    found = [
+        (match.start(), match.end(), home.home_id)
+        for home in homes.itertuples(index=False)
+        for needle in {home.home_id, home.home_name}
+        if needle.strip()
+        for match in re.finditer(rf"(?<![\w-]){re.escape(needle)}(?![\w-])", message)
+    ]
+    return {
+        home
+        for start, end, home in found
+        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in found)
+    }
+
+
 def _flag_counts(paths: Paths, clean: CleanData, homes: pd.DataFrame) -> dict[str, int]:
     """Import flags of the last check per home: those naming the home, and those whose file lines are its rows."""
     try:
@@ -96,7 +121,7 @@ def _flag_counts(paths: Paths, clean: CleanData, homes: pd.DataFrame) -> dict[st
     counts = dict.fromkeys(homes["home_id"], 0)
     for flag in flags:
         message = str(flag.get("message", ""))
-        named = {h.home_id for h in homes.itertuples(index=False) if h.home_id in message or h.home_name in message}
+        named = _named_homes(message, homes)
         lines = re.search(r"\blines? ([\d, ]+)", message)
         if lines:
             numbers = (int(n) for n in re.findall(r"\d+", lines.group(1)))
@@ -104,6 +129,25 @@ def _flag_counts(paths: Paths, clean: CleanData, homes: pd.DataFrame) -> dict[st
         for home in named & counts.keys():
             counts[home] += 1
     return counts
+
+
+def other_settings(summary: dict, params: AnalysisParams) -> str | None:
+    """Why a home's published summary cannot be shown beside figures made with ``params``, or None.
+
+    A report made with other analysis settings (another ``--min-respondents``, perhaps below the floor, for an
+    internal review) is not comparable, and may show figures this overview must not.
+    """
+    made = dict(summary.get("parameters") or {})
+    wanted = params.as_dict()
+    made.pop("allow_small_numbers", None), wanted.pop("allow_small_numbers")  # min_respondents decides
+    if made == wanted:
+        return None
+    if made.get("min_respondents") != wanted["min_respondents"]:
+        return (
+            f"its report was made with --min-respondents {made.get('min_respondents')}, this overview with "
+            f"{wanted['min_respondents']}: run wellled reports for this home with the same settings"
+        )
+    return "its report was made with other analysis settings: run wellled reports for this home again"
 
 
 def _homes_with_data(clean: CleanData, period: str) -> set[str]:
@@ -150,13 +194,18 @@ def load_overview(
             missing.append((home.home_id, home.home_name, home.region, f"report failed: {failures[home.home_id]}"))
             continue
         if home.home_id not in active:
-            missing.append((home.home_id, home.home_name, home.region, f"no questionnaires or audits in {period}"))
+            missing.append((home.home_id, home.home_name, home.region, f"{NO_DATA}{period}"))
             continue
         try:
-            summaries[home.home_id] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             missing.append((home.home_id, home.home_name, home.region, "no report for this quarter yet"))
             continue
+        other = other_settings(summary, params)
+        if other:
+            missing.append((home.home_id, home.home_name, home.region, other))
+            continue
+        summaries[home.home_id] = summary
         report = folder / f"{REPORT_STEM}.html"
         if report.is_file():
             links[home.home_id] = quote(Path(os.path.relpath(report, here)).as_posix())
@@ -175,7 +224,25 @@ def load_overview(
         _latest_dates(clean, period),
         links,
         dt.date.today().isoformat(),
+        params,
     )
+
+
+def title(overview: Overview) -> Markdown:
+    """Title and subtitle paragraphs (the renderer's document title), marked when small numbers are shown."""
+    marked = "NOT FOR PUBLICATION: " if overview.params.not_for_publication else ""  # template text, not data
+    return present.md(
+        marked + "Well-led provider overview, {period}\n\n"
+        "Every home compared: indicative ratings from the provider's own surveys and audits",
+        period=overview.period,
+    )
+
+
+def notice(overview: Overview) -> str:
+    """The line under the cover table: the summaries' notice, with the warning first when it applies."""
+    from wellled.analysis.summary import NOT_FOR_PUBLICATION, NOTICE
+
+    return (NOT_FOR_PUBLICATION if overview.params.not_for_publication else "") + NOTICE
 
 
 # --- ratings ------------------------------------------------------------------------------------------
@@ -335,7 +402,8 @@ def concerns(summary: dict, ratings_row: dict | None = None) -> list[tuple[int, 
 
 
 def look_first(overview: Overview, limit: int = 10) -> pd.DataFrame:
-    """Homes ranked by the weight of their concerns, heaviest first; homes with none are left out."""
+    """Homes ranked by the weight of their concerns, heaviest first (a home with no data in the quarter among
+    them); homes with none are left out."""
     ratings = {row["home_id"]: row for row in home_ratings(overview).to_dict("records")}
     rows = []
     for home in overview.homes.itertuples(index=False):
@@ -346,6 +414,12 @@ def look_first(overview: Overview, limit: int = 10) -> pd.DataFrame:
         if found:
             found.sort(key=lambda c: -c[0])
             rows.append((home.home_id, home.home_name, summary["overall_rating"], sum(w for w, _ in found), found))
+    for home in overview.missing.itertuples(index=False):
+        if str(home.reason).startswith(NO_DATA):
+            latest = overview.latest_data.get(home.home_id)
+            since = f"latest data {latest}" if latest else "no data yet"
+            words = f"no questionnaires or audits this quarter ({since})"
+            rows.append((home.home_id, home.home_name, None, NO_DATA_WEIGHT, [(NO_DATA_WEIGHT, words)]))
     rows.sort(key=lambda r: (-r[3], r[1]))
     return pd.DataFrame(
         [
@@ -461,11 +535,12 @@ def overview_json(overview: Overview) -> dict:
     funnels = {}
     for theme in overview.framework.themes:
         _, homes = funnel_data(overview, theme.id)
-        funnels[theme.id] = outside_limits(homes)
+        funnels[theme.id] = outside_limits(homes) if homes["funnel"].notna().any() else None  # no verdicts
     from wellled import __version__
 
     return {
         "generated_by": f"wellled {__version__}",
+        "not_for_publication": overview.params.not_for_publication,
         "period": overview.period,
         "framework": {"id": overview.framework.id, "name": overview.framework.name},
         "homes": [

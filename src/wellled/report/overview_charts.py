@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import unicodedata
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -32,6 +33,58 @@ CELL_WORDS = {
 DARK_CELLS = {OUTSTANDING, INADEQUATE}
 
 
+def _plain(name: object) -> str:
+    """The name on one line without control or bidirectional formatting characters (they would reorder the text
+    around them)."""
+    return " ".join("".join(c for c in str(name) if unicodedata.category(c) not in ("Cc", "Cf")).split())
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _width(plain: str, width: int) -> int:
+    """``width`` in characters, halved for text mostly of wide characters (two columns each)."""
+    return width // 2 if sum(unicodedata.east_asian_width(c) in "WF" for c in plain) * 2 > len(plain) else width
+
+
+def label(name: str, width: int = 24) -> str:
+    r"""A home's or region's name for a chart, literally, in at most two lines of about ``width`` characters; a
+    longer name keeps its start and, after an ellipsis, its end.
+
+    >>> label("Barchester Healthcare - Ashgrove Care Home and Nursing Centre")
+    'Barchester Healthcare -\n…and Nursing Centre'
+    >>> label("Oak" + chr(0x202E) + " $x$")
+    'Oak \\$x\\$'
+    """
+    plain = _plain(name)
+    width = _width(plain, width)
+    lines = textwrap.wrap(plain, width) or [""]
+    if len(lines) > 2:
+        tail = plain[-(width - 1) :]
+        lines = [lines[0], "…" + (tail.split(" ", 1)[-1] if " " in tail[1:] else tail)]
+    return literal("\n".join(lines))
+
+
+def labels(names: list[str], width: int = 24) -> list[str]:
+    """:func:`label` of each name; names whose labels would coincide show, after their start, the words from
+    where they differ, so that no two rows of a chart read the same unless their names do."""
+    out = [label(name, width) for name in names]
+    for shared in {text for text in out if out.count(text) > 1}:
+        group = [i for i, text in enumerate(out) if text == shared]
+        words = [_plain(names[i]).split() for i in group]
+        same = 0
+        while all(len(w) > same for w in words) and len({w[same] for w in words}) == 1:
+            same += 1
+        if all(len(w) == same for w in words):
+            continue  # the same name: the same label
+        for i, w in zip(group, words, strict=True):
+            wide = _width(" ".join(w), width)
+            first = textwrap.wrap(" ".join(w), wide)[0]
+            out[i] = literal(f"{first}\n…{_cut(' '.join(w[same:]), wide - 1)}")
+    return out
+
+
 @styled
 def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = "") -> Chart | None:
     """Homes (rows, under a heading per region) x themes and overall: the rating's word in each coloured cell.
@@ -52,12 +105,13 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     height = top_in + 0.1 + row_in * len(lines)
     fig = Figure(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((left_in / WIDTH_IN, 0.1 / height, 1 - (left_in + 0.05) / WIDTH_IN, 1 - (top_in + 0.1) / height))
-    labels = []
-    for r, (label, row) in enumerate(lines):
+    names = labels([name for name, row in lines if row is not None])
+    shown = []
+    for r, (name, row) in enumerate(lines):
         if row is None:
-            labels.append(literal(textwrap.shorten(label, 26)))
+            shown.append(label(name, 26))
             continue
-        labels.append("  " + literal(textwrap.shorten(label, 24)))
+        shown.append("\n".join("  " + line for line in names.pop(0).split("\n")))
         for c, (theme_id, _) in enumerate(columns):
             rating = row.get(theme_id)
             rating = INSUFFICIENT if rating is None or pd.isna(rating) else str(rating)
@@ -81,7 +135,7 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     ax.set_xticklabels([textwrap.fill(literal(label), 12) for _, label in columns], fontsize=7.5)
     ax.xaxis.tick_top()
     ax.set_yticks([r + 0.5 for r in range(len(lines))])
-    ax.set_yticklabels(labels, fontsize=7.5)
+    ax.set_yticklabels(shown, fontsize=7.5, linespacing=1.0)
     for tick, (_, row) in zip(ax.get_yticklabels(), lines, strict=True):
         if row is None:
             tick.set_fontweight("bold")
@@ -110,8 +164,8 @@ def _cell(x: int, y: int, colour: str, edge: str, lw: float):
 @styled
 def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label: str) -> Chart | None:
     """Every home's percent positive against its answers, 95 % and 99.8 % limits, homes outside named."""
-    if limits is None or limits.empty or len(homes) < 2:
-        return None
+    if limits is None or limits.empty or len(homes) < 2 or homes["funnel"].isna().all():
+        return None  # no home has a verdict (too few others to compare with): the home reports draw no funnel
     limits = limits[limits["valid"] >= max(5.0, float(homes["valid"].min()) / 2)]
     height = 2.9
     fig = Figure(figsize=(WIDTH_IN, height))
@@ -136,7 +190,7 @@ def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label
         )
     for row in outside.itertuples(index=False):
         ax.annotate(
-            literal(str(row.home_name)),
+            label(str(row.home_name), 40).replace("\n", " "),
             (row.valid, row.positive_pct),
             xytext=(4, 4),
             textcoords="offset points",

@@ -197,6 +197,8 @@ def _publish_overview(
         "figures_file": str(kept_figures.run_figures(paths, clean, framework, options, run_dir)),
         "run_file": str(run_file.resolve()),
     }
+    if options.allow_small_numbers:
+        parameters["allow_small_numbers"] = True
 
     def record(staging: Path) -> None:
         (staging / batching.FINGERPRINT_FILE).write_text(json.dumps(fingerprint, indent=2) + "\n", encoding="utf-8")
