@@ -16,6 +16,7 @@ from wellled.analysis.themes import AnalysisParams, theme_figures
 from wellled.paths import Paths
 from wellled.report import batch, overview, overview_charts, stage
 from wellled.report.options import ReportOptions
+from wellled.report.present import table as present_table
 
 PERIOD = "2026-Q3"
 SMALL = AnalysisParams(min_respondents=3, allow_small_numbers=True)
@@ -50,7 +51,11 @@ def test_a_report_made_with_other_settings_is_left_out_and_says_why(tiny_data, c
 
 
 def test_a_home_with_no_data_in_the_quarter_is_among_the_homes_to_look_at_first(tiny_data, tmp_path):
-    quiet = overview.load_overview("2026-Q4", "cqc-kloe-2017", tiny_data.data, tmp_path / "reports")
+    """Also when the run failed it for that reason (``--period``): having no data is what the committee needs."""
+    run = tmp_path / "run.json"
+    error = "no data for elm-grove in 2026-Q4; quarters with data: 2026-Q3"
+    run.write_text(json.dumps([batch.Outcome("elm-grove", "2026-Q4", batch.FAILED, error=error).as_dict()]))
+    quiet = overview.load_overview("2026-Q4", "cqc-kloe-2017", tiny_data.data, tmp_path / "reports", run_file=str(run))
     first = overview.look_first(quiet)
     assert set(first["home_id"]) == {"oak-house", "elm-grove"}
     why = dict(zip(first["home_id"], first["Why"], strict=True))
@@ -177,3 +182,20 @@ def test_an_internal_review_with_small_numbers_gets_its_overview_marked_not_for_
     page = (folder / "provider-overview.html").read_text()
     assert "<title>NOT FOR PUBLICATION: Well-led provider overview, 2026-Q3 " in page
     assert json.loads((folder / "overview.json").read_text())["not_for_publication"] is True
+
+
+def test_the_action_backlog_shows_no_age_for_a_home_with_nothing_overdue():
+    from tests.test_batch import _summary
+
+    late = _summary()
+    late["actions"] = {"open": 1, "overdue": 1, "items": [{"is_overdue": True, "due_on": "2026-09-20"}]}
+    homes = pd.DataFrame({"home_id": ["oak-house", "elm-grove"], "home_name": ["Oak House", "Elm Grove"], "region": ""})
+    summaries = {"oak-house": late, "elm-grove": {**_summary(), "home_id": "elm-grove"}}
+    few = overview.Overview(
+        PERIOD, load_framework("cqc-kloe-2017"), homes, summaries, pd.DataFrame(), pd.DataFrame(), {}, {}, {}, {}, ""
+    )
+    backlog = overview.action_backlog(few).set_index("Home")["Oldest overdue (days)"]
+    assert backlog["Oak House"] == 10 and backlog["All homes"] == 10
+    assert pd.isna(backlog["Elm Grove"]), "no overdue action is not an action overdue for 0 days"
+    shown = present_table(overview.action_backlog(few)).data
+    assert "| Elm Grove | 0 | 0 | 0 | – |" in shown and "| Oak House | 1 | 1 | 0 | 10 |" in shown

@@ -190,11 +190,11 @@ def load_overview(
             missing.append((home.home_id, home.home_name, home.region, reserved_home_message(home.home_id)))
             continue
         folder = paths.report_dir(home.home_id, period, chosen.id)
+        if home.home_id not in active:  # before this run's failures: they may be of the home's own latest quarter
+            missing.append((home.home_id, home.home_name, home.region, f"{NO_DATA}{period}"))
+            continue
         if home.home_id in failures:
             missing.append((home.home_id, home.home_name, home.region, f"report failed: {failures[home.home_id]}"))
-            continue
-        if home.home_id not in active:
-            missing.append((home.home_id, home.home_name, home.region, f"{NO_DATA}{period}"))
             continue
         try:
             summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
@@ -454,7 +454,7 @@ def action_backlog(overview: Overview) -> pd.DataFrame:
                 "Open": int(actions.get("open", 0)),
                 "Overdue": int(actions.get("overdue", 0)),
                 "Overdue, high priority": count,
-                "Oldest overdue (days)": _oldest_overdue(summary) or 0,
+                "Oldest overdue (days)": _oldest_overdue(summary),  # none overdue: a dash, never 0 days
                 "Due this quarter": int(actions.get("due_in_period", 0)),
                 "Closed on time": int(actions.get("closed_on_time", 0)),
             }
@@ -462,9 +462,11 @@ def action_backlog(overview: Overview) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
+    oldest = frame["Oldest overdue (days)"].astype("Int64")
     total: dict[str, object] = {column: int(frame[column].sum()) for column in frame.columns[1:]}
-    total |= {"Home": "All homes", "Oldest overdue (days)": int(frame["Oldest overdue (days)"].max())}
-    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    total |= {"Home": "All homes", "Oldest overdue (days)": oldest.max()}
+    frame = pd.concat([frame.assign(**{"Oldest overdue (days)": oldest}), pd.DataFrame([total])], ignore_index=True)
+    return frame.astype({"Oldest overdue (days)": "Int64"})
 
 
 def data_quality(overview: Overview) -> pd.DataFrame:
