@@ -199,3 +199,15 @@ def test_the_action_backlog_shows_no_age_for_a_home_with_nothing_overdue():
     assert pd.isna(backlog["Elm Grove"]), "no overdue action is not an action overdue for 0 days"
     shown = present_table(overview.action_backlog(few)).data
     assert "| Elm Grove | 0 | 0 | 0 | – |" in shown and "| Oak House | 1 | 1 | 0 | 10 |" in shown
+
+
+def test_a_heat_map_of_many_homes_comes_in_parts_that_each_fit_a_page_and_show_every_home():
+    """40 homes without a region were one map 14 inches tall: the PDF page cut off its first and last homes."""
+    names = [f"Home {i:02d}" for i in range(40)]
+    ratings = pd.DataFrame({"region": [""] * 30 + ["North"] * 10, "home_name": names, "W1": "Good", "overall": "Good"})
+    shown = []
+    for title, part in overview.heat_map_parts(ratings):
+        chart = overview_charts.heat_map(part, [("W1", "Culture")], title)
+        assert chart.figure.get_size_inches()[1] <= 8.5, (title, chart.figure.get_size_inches())
+        shown += [tick.get_text().strip() for tick in chart.figure.axes[0].get_yticklabels()]
+    assert sorted(name for name in shown if name.startswith("Home")) == names

@@ -296,13 +296,37 @@ def home_ratings(overview: Overview) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def heat_map_parts(ratings: pd.DataFrame, most: int = 40) -> list[tuple[str, pd.DataFrame]]:
-    """One heat map for up to ``most`` homes, else one per region (a page each), as (title, rows)."""
+HEAT_MAP_LINES = 22  # homes and region headings of one heat map: 8 inches, a page with its caption
+
+
+def heat_map_parts(ratings: pd.DataFrame, most: int = HEAT_MAP_LINES) -> list[tuple[str, pd.DataFrame]]:
+    """The heat map as (title, rows) parts of at most ``most`` lines (homes, and a heading for each region the
+    part shows), so that each fits a PDF page whole; a region is split only when it alone is longer.
+
+    >>> rows = pd.DataFrame({"region": ["N"] * 3 + ["S"] * 4, "home_name": list("abcdefg")})
+    >>> [(title, "".join(part["home_name"])) for title, part in heat_map_parts(rows, most=5)]
+    [('Indicative ratings, part 1 of 2', 'abc'), ('Indicative ratings, part 2 of 2', 'defg')]
+    >>> ["".join(part["home_name"]) for _, part in heat_map_parts(rows, most=4)]
+    ['abc', 'def', 'g']
+    """
     if ratings.empty:
         return []
-    if len(ratings) <= most:
-        return [("All homes", ratings)]
-    return [(region or "No region recorded", part) for region, part in ratings.groupby("region", sort=True)]
+    rows = ratings.sort_values(["region", "home_name"], ignore_index=True)
+    heading = int(rows["region"].nunique() > 1 or bool(rows["region"].iloc[0]))  # as the heat map draws them
+    parts: list[pd.DataFrame] = []
+    lines = 0
+    for _, region in rows.groupby("region", sort=True):
+        for start in range(0, len(region), most - heading):
+            piece = region.iloc[start : start + most - heading]
+            if parts and lines + heading + len(piece) <= most:
+                parts[-1] = pd.concat([parts[-1], piece])
+                lines += heading + len(piece)
+            else:
+                parts.append(piece)
+                lines = heading + len(piece)
+    if len(parts) == 1:
+        return [("All homes", parts[0])]
+    return [(f"Indicative ratings, part {i} of {len(parts)}", part) for i, part in enumerate(parts, 1)]
 
 
 def ratings_table(overview: Overview) -> pd.DataFrame:
