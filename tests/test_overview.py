@@ -13,6 +13,7 @@ import pytest
 from wellled.analysis.framework import load_framework
 from wellled.analysis.summary import build_summary, to_json
 from wellled.analysis.themes import AnalysisParams, theme_figures
+from wellled.errors import UsageError
 from wellled.paths import Paths
 from wellled.report import batch, overview, overview_charts, stage
 from wellled.report.options import ReportOptions
@@ -211,3 +212,10 @@ def test_a_heat_map_of_many_homes_comes_in_parts_that_each_fit_a_page_and_show_e
         assert chart.figure.get_size_inches()[1] <= 8.5, (title, chart.figure.get_size_inches())
         shown += [tick.get_text().strip() for tick in chart.figure.axes[0].get_yticklabels()]
     assert sorted(name for name in shown if name.startswith("Home")) == names
+
+
+def test_homes_all_outside_the_region_asked_for_are_bad_usage_not_an_empty_run(demo_data):
+    clean = stage.clean_data(Paths(demo_data.data, demo_data.reports))
+    assert batch.select_homes(clean, ["oak-house", "maple-view"], "Yorkshire") == ["maple-view"]
+    with pytest.raises(UsageError, match=r"none of --homes is in region 'Yorkshire': oak-house \(North West\)"):
+        batch.select_homes(clean, ["oak-house"], "Yorkshire")
