@@ -219,3 +219,13 @@ def test_homes_all_outside_the_region_asked_for_are_bad_usage_not_an_empty_run(d
     assert batch.select_homes(clean, ["oak-house", "maple-view"], "Yorkshire") == ["maple-view"]
     with pytest.raises(UsageError, match=r"none of --homes is in region 'Yorkshire': oak-house \(North West\)"):
         batch.select_homes(clean, ["oak-house"], "Yorkshire")
+
+
+def test_the_index_shows_a_name_with_a_right_to_left_override_in_its_own_order(tmp_path):
+    paths = Paths(tmp_path / "data", tmp_path / "reports")
+    folder = paths.report_dir("birch-lodge", PERIOD)
+    folder.mkdir(parents=True)
+    (folder / "governance-report.html").write_text("x")
+    (folder / "summary.json").write_text(json.dumps({"home_name": "\u202eBirch <Lodge>"}))
+    page = overview.write_index(paths).read_text()
+    assert ">Birch &lt;Lodge&gt;</a>" in page and "\u202e" not in page

@@ -14,6 +14,7 @@ import html
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -57,6 +58,16 @@ class Overview:
     links: dict[str, str]  # home id -> report HTML relative to the overview's folder
     generated_on: str
     params: AnalysisParams = field(default_factory=AnalysisParams)
+
+
+def plain(name: object) -> str:
+    """A name from data on one line, without control or bidirectional formatting characters, which would reorder
+    the text around them (a right-to-left override turns "Birch Lodge" into "egdoL hcriB").
+
+    >>> plain(chr(0x202E) + "Birch" + chr(10) + " Lodge")
+    'Birch Lodge'
+    """
+    return " ".join("".join(c for c in str(name) if unicodedata.category(c) not in ("Cc", "Cf")).split())
 
 
 def _home_table(clean: CleanData) -> pd.DataFrame:
@@ -635,7 +646,7 @@ def find_reports(paths: Paths) -> dict[str, dict[str, list[tuple[str, str, str]]
                 name = json.loads((html_file.parent / "summary.json").read_text(encoding="utf-8"))["home_name"]
             except (OSError, ValueError, KeyError):
                 name = parts[0]
-            entry["homes"].append((framework, str(name), link))
+            entry["homes"].append((framework, plain(name) or parts[0], link))
     return found
 
 

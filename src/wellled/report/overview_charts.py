@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT
 from wellled.report.charts import BLUE, SKY, VERMILLION, WIDTH_IN, Chart, draw_funnel_limits, literal, styled
+from wellled.report.overview import plain
 
 CELL_COLOURS = {
     OUTSTANDING: "#0072B2",
@@ -33,19 +34,13 @@ CELL_WORDS = {
 DARK_CELLS = {OUTSTANDING, INADEQUATE}
 
 
-def _plain(name: object) -> str:
-    """The name on one line without control or bidirectional formatting characters (they would reorder the text
-    around them)."""
-    return " ".join("".join(c for c in str(name) if unicodedata.category(c) not in ("Cc", "Cf")).split())
-
-
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def _width(plain: str, width: int) -> int:
+def _width(text: str, width: int) -> int:
     """``width`` in characters, halved for text mostly of wide characters (two columns each)."""
-    return width // 2 if sum(unicodedata.east_asian_width(c) in "WF" for c in plain) * 2 > len(plain) else width
+    return width // 2 if sum(unicodedata.east_asian_width(c) in "WF" for c in text) * 2 > len(text) else width
 
 
 def label(name: str, width: int = 24) -> str:
@@ -57,11 +52,11 @@ def label(name: str, width: int = 24) -> str:
     >>> label("Oak" + chr(0x202E) + " $x$")
     'Oak \\$x\\$'
     """
-    plain = _plain(name)
-    width = _width(plain, width)
-    lines = textwrap.wrap(plain, width) or [""]
+    text = plain(name)
+    width = _width(text, width)
+    lines = textwrap.wrap(text, width) or [""]
     if len(lines) > 2:
-        tail = plain[-(width - 1) :]
+        tail = text[-(width - 1) :]
         lines = [lines[0], "…" + (tail.split(" ", 1)[-1] if " " in tail[1:] else tail)]
     return literal("\n".join(lines))
 
@@ -72,7 +67,7 @@ def labels(names: list[str], width: int = 24) -> list[str]:
     out = [label(name, width) for name in names]
     for shared in {text for text in out if out.count(text) > 1}:
         group = [i for i, text in enumerate(out) if text == shared]
-        words = [_plain(names[i]).split() for i in group]
+        words = [plain(names[i]).split() for i in group]
         same = 0
         while all(len(w) > same for w in words) and len({w[same] for w in words}) == 1:
             same += 1
