@@ -229,3 +229,20 @@ def test_the_index_shows_a_name_with_a_right_to_left_override_in_its_own_order(t
     (folder / "summary.json").write_text(json.dumps({"home_name": "\u202eBirch <Lodge>"}))
     page = overview.write_index(paths).read_text()
     assert ">Birch &lt;Lodge&gt;</a>" in page and "\u202e" not in page
+
+
+def test_reports_made_as_pdf_only_are_linked_from_the_overview_and_listed_in_the_index(tiny_data, clean, tmp_path):
+    """`wellled reports --format pdf`: every report and the overview exist, as PDF; none may read as missing."""
+    paths = Paths(tiny_data.data, tmp_path / "reports")
+    _publish_summary(paths, clean, "oak-house", AnalysisParams())
+    (paths.report_dir("oak-house", PERIOD) / "governance-report.pdf").write_bytes(b"%PDF-")
+    paths.overview_dir(PERIOD).mkdir(parents=True)
+    (paths.overview_dir(PERIOD) / "provider-overview.pdf").write_bytes(b"%PDF-")
+    loaded = overview.load_overview(PERIOD, "cqc-kloe-2017", paths.data, paths.reports)
+    assert loaded.links == {"oak-house": "../../oak-house/2026-Q3/governance-report.pdf"}
+    assert (
+        "- [Oak House](../../oak-house/2026-Q3/governance-report.pdf): Inadequate" in overview.report_links(loaded).data
+    )
+    page = overview.write_index(paths).read_text()
+    assert 'href="overview/2026-Q3/provider-overview.pdf"' in page
+    assert 'href="oak-house/2026-Q3/governance-report.pdf">Oak House</a>' in page

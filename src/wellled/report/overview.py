@@ -55,7 +55,7 @@ class Overview:
     quarantined: dict[str, int]
     flags: dict[str, int]
     latest_data: dict[str, str]
-    links: dict[str, str]  # home id -> report HTML relative to the overview's folder
+    links: dict[str, str]  # home id -> report HTML (else PDF) relative to the overview's folder
     generated_on: str
     params: AnalysisParams = field(default_factory=AnalysisParams)
 
@@ -217,8 +217,8 @@ def load_overview(
             missing.append((home.home_id, home.home_name, home.region, other))
             continue
         summaries[home.home_id] = summary
-        report = folder / f"{REPORT_STEM}.html"
-        if report.is_file():
+        report = next((r for r in (folder / f"{REPORT_STEM}.{fmt}" for fmt in ("html", "pdf")) if r.is_file()), None)
+        if report is not None:  # the HTML, or the PDF of a run with --format pdf
             links[home.home_id] = quote(Path(os.path.relpath(report, here)).as_posix())
     quarantine_file = paths.quarantine_dir / "quarantine.parquet"
     quarantine = pd.read_parquet(quarantine_file) if quarantine_file.is_file() else pd.DataFrame()
@@ -632,16 +632,18 @@ def find_reports(paths: Paths) -> dict[str, dict[str, list[tuple[str, str, str]]
     root = paths.reports
     if not root.is_dir():
         return found
-    for html_file in sorted(root.glob("*/*/**/*.html")):
+    for html_file in sorted(root.glob("*/*/**/*.html")) + sorted(root.glob("*/*/**/*.pdf")):
         parts = html_file.relative_to(root).parts
         if parts[0].startswith(".") or not _is_period(parts[1]) or len(parts) > 4:
             continue
+        if html_file.suffix == ".pdf" and html_file.with_suffix(".html").is_file():
+            continue  # the HTML is listed; a report made as PDF only is listed by its PDF
         framework = parts[2] if len(parts) == 4 else ""
         link = quote(html_file.relative_to(root).as_posix())
         entry = found.setdefault(parts[1], {"overview": [], "homes": []})
-        if parts[0] == OVERVIEW_FOLDER and html_file.name == f"{OVERVIEW_STEM}.html":
+        if parts[0] == OVERVIEW_FOLDER and html_file.stem == OVERVIEW_STEM:
             entry["overview"].append((framework, "Provider overview", link))
-        elif html_file.name == f"{REPORT_STEM}.html":
+        elif html_file.stem == REPORT_STEM:
             try:
                 name = json.loads((html_file.parent / "summary.json").read_text(encoding="utf-8"))["home_name"]
             except (OSError, ValueError, KeyError):
