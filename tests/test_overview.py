@@ -246,3 +246,19 @@ def test_reports_made_as_pdf_only_are_linked_from_the_overview_and_listed_in_the
     page = overview.write_index(paths).read_text()
     assert 'href="overview/2026-Q3/provider-overview.pdf"' in page
     assert 'href="oak-house/2026-Q3/governance-report.pdf">Oak House</a>' in page
+
+
+def test_the_index_marks_the_reports_of_an_internal_review_not_for_publication(tmp_path):
+    paths = Paths(tmp_path / "data", tmp_path / "reports")
+    for home, small in (("oak-house", True), ("elm-grove", False)):
+        folder = paths.report_dir(home, PERIOD)
+        folder.mkdir(parents=True)
+        (folder / "governance-report.html").write_text("x")
+        name = home.replace("-", " ").title()
+        (folder / "summary.json").write_text(json.dumps({"home_name": name, "not_for_publication": small}))
+    paths.overview_dir(PERIOD).mkdir(parents=True)
+    (paths.overview_dir(PERIOD) / "provider-overview.html").write_text("x")
+    (paths.overview_dir(PERIOD) / "overview.json").write_text(json.dumps({"not_for_publication": True}))
+    page = overview.write_index(paths).read_text()
+    assert ">Provider overview (NOT FOR PUBLICATION)</a>" in page
+    assert ">Oak House (NOT FOR PUBLICATION)</a>" in page and ">Elm Grove</a>" in page

@@ -642,14 +642,26 @@ def find_reports(paths: Paths) -> dict[str, dict[str, list[tuple[str, str, str]]
         link = quote(html_file.relative_to(root).as_posix())
         entry = found.setdefault(parts[1], {"overview": [], "homes": []})
         if parts[0] == OVERVIEW_FOLDER and html_file.stem == OVERVIEW_STEM:
-            entry["overview"].append((framework, "Provider overview", link))
+            data = _json(html_file.parent / "overview.json")
+            entry["overview"].append((framework, "Provider overview" + _marked(data), link))
         elif html_file.stem == REPORT_STEM:
-            try:
-                name = json.loads((html_file.parent / "summary.json").read_text(encoding="utf-8"))["home_name"]
-            except (OSError, ValueError, KeyError):
-                name = parts[0]
-            entry["homes"].append((framework, plain(name) or parts[0], link))
+            data = _json(html_file.parent / "summary.json")
+            name = plain(data.get("home_name") or "") or parts[0]
+            entry["homes"].append((framework, name + _marked(data), link))
     return found
+
+
+def _json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _marked(data: dict) -> str:
+    """' (NOT FOR PUBLICATION)' for a report made with small numbers (an internal review), else ''."""
+    return " (NOT FOR PUBLICATION)" if data.get("not_for_publication") else ""
 
 
 def index_html(found: dict[str, dict[str, list[tuple[str, str, str]]]]) -> str:
