@@ -15,7 +15,7 @@ from wellled.analysis.summary import build_summary, to_json
 from wellled.analysis.themes import AnalysisParams, theme_figures
 from wellled.errors import UsageError
 from wellled.paths import Paths
-from wellled.report import batch, overview, overview_charts, stage
+from wellled.report import batch, flags, index, overview, overview_charts, stage
 from wellled.report.options import ReportOptions
 from wellled.report.present import table as present_table
 
@@ -152,17 +152,17 @@ def test_funnel_names_outside_homes_without_reordering_their_text():
 def test_import_flags_count_for_a_home_only_where_they_name_it_as_a_word(tmp_path):
     paths = Paths(tmp_path / "data")
     paths.manifest.parent.mkdir(parents=True)
-    flags = [
+    raised = [
         {"file": "surveys/s.csv", "message": "response ids that look like names were replaced by a keyed hash"},
         {"file": "surveys/s.csv", "message": "columns not in the contract were ignored: Oak House notes"},
     ]
-    paths.manifest.write_text(json.dumps({"flags": flags}))
+    paths.manifest.write_text(json.dumps({"flags": raised}))
     homes = pd.DataFrame(
         {"home_id": ["ash", "oak", "oak-house"], "home_name": ["Ash", "Oak", "Oak House"], "region": ""}
     )
     responses = pd.DataFrame({"source_file": ["surveys/s.csv"], "source_line": [2], "home_id": ["ash"]})
     clean = type("Clean", (), {"responses": responses})()
-    assert overview._flag_counts(paths, clean, homes) == {"ash": 0, "oak": 0, "oak-house": 1}
+    assert flags.flag_counts(paths, clean, homes) == {"ash": 0, "oak": 0, "oak-house": 1}
 
 
 @pytest.mark.slow
@@ -227,7 +227,7 @@ def test_the_index_shows_a_name_with_a_right_to_left_override_in_its_own_order(t
     folder.mkdir(parents=True)
     (folder / "governance-report.html").write_text("x")
     (folder / "summary.json").write_text(json.dumps({"home_name": "\u202eBirch <Lodge>"}))
-    page = overview.write_index(paths).read_text()
+    page = index.write_index(paths).read_text()
     assert ">Birch &lt;Lodge&gt;</a>" in page and "\u202e" not in page
 
 
@@ -243,7 +243,7 @@ def test_reports_made_as_pdf_only_are_linked_from_the_overview_and_listed_in_the
     assert (
         "- [Oak House](../../oak-house/2026-Q3/governance-report.pdf): Inadequate" in overview.report_links(loaded).data
     )
-    page = overview.write_index(paths).read_text()
+    page = index.write_index(paths).read_text()
     assert 'href="overview/2026-Q3/provider-overview.pdf"' in page
     assert 'href="oak-house/2026-Q3/governance-report.pdf">Oak House</a>' in page
 
@@ -259,6 +259,6 @@ def test_the_index_marks_the_reports_of_an_internal_review_not_for_publication(t
     paths.overview_dir(PERIOD).mkdir(parents=True)
     (paths.overview_dir(PERIOD) / "provider-overview.html").write_text("x")
     (paths.overview_dir(PERIOD) / "overview.json").write_text(json.dumps({"not_for_publication": True}))
-    page = overview.write_index(paths).read_text()
+    page = index.write_index(paths).read_text()
     assert ">Provider overview (NOT FOR PUBLICATION)</a>" in page
     assert ">Oak House (NOT FOR PUBLICATION)</a>" in page and ">Elm Grove</a>" in page

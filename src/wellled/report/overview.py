@@ -4,16 +4,14 @@
 plots), the quarantine and the import flags. The other functions are pure: they turn that into the tables a
 quality committee reads first (ratings, homes to look at first, action backlog, data quality, missing
 reports) and the JSON saved as ``overview.json``. Only figures the home reports show are used: no
-suppressed figure, and no comment text. :func:`write_index` writes ``REPORTS/index.html``.
+suppressed figure, and no comment text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import os
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +25,10 @@ from wellled.analysis.framework import Framework, load_framework
 from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT, overall_rating
 from wellled.analysis.scope import known_homes
 from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
-from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, RESERVED_HOME_IDS, Paths, reserved_home_message
+from wellled.paths import REPORT_STEM, RESERVED_HOME_IDS, Paths, reserved_home_message
 from wellled.periods import parse_period, period_bounds, shift_period
 from wellled.report import present
+from wellled.report.flags import flag_counts
 
 RANK = {INADEQUATE: 0, REQUIRES_IMPROVEMENT: 1, GOOD: 2, OUTSTANDING: 3}
 SHORT = {
@@ -96,50 +95,6 @@ def _latest_dates(clean: CleanData, period: str) -> dict[str, str]:
     dates = dates[pd.to_datetime(dates["on"]) <= end]
     latest = dates.groupby(dates["home_id"].astype(str))["on"].max()
     return {home: pd.Timestamp(on).date().isoformat() for home, on in latest.items()}
-
-
-def _named_homes(message: str, homes: pd.DataFrame) -> set[str]:
-    """Homes whose id or name is a whole word of ``message`` ("ash" is not in "hash"), the longest name winning
-    where names overlap ("Oak" is not named by "Oak House").
-
-    >>> homes = pd.DataFrame({"home_id": ["ash", "oak", "oak-house"], "home_name": ["Ash", "Oak", "Oak House"]})
-    >>> sorted(_named_homes("ids replaced by a keyed hash; columns Oak House notes, oak-house", homes))
-    ['oak-house']
-    """
-    found = [
-        (match.start(), match.end(), home.home_id)
-        for home in homes.itertuples(index=False)
-        for needle in {home.home_id, home.home_name}
-        if needle.strip()
-        for match in re.finditer(rf"(?<![\w-]){re.escape(needle)}(?![\w-])", message)
-    ]
-    return {
-        home
-        for start, end, home in found
-        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in found)
-    }
-
-
-def _flag_counts(paths: Paths, clean: CleanData, homes: pd.DataFrame) -> dict[str, int]:
-    """Import flags of the last check per home: those naming the home, and those whose file lines are its rows."""
-    try:
-        flags = json.loads(paths.manifest.read_text(encoding="utf-8")).get("flags") or []
-    except (OSError, ValueError):
-        flags = []
-    rows = clean.responses[["source_file", "source_line", "home_id"]].dropna()
-    keys = zip(rows["source_file"].astype(str), rows["source_line"].astype(int), strict=True)
-    owner = dict(zip(keys, rows["home_id"].astype(str), strict=True))
-    counts = dict.fromkeys(homes["home_id"], 0)
-    for flag in flags:
-        message = str(flag.get("message", ""))
-        named = _named_homes(message, homes)
-        lines = re.search(r"\blines? ([\d, ]+)", message)
-        if lines:
-            numbers = (int(n) for n in re.findall(r"\d+", lines.group(1)))
-            named |= {owner[(flag.get("file"), n)] for n in numbers if (flag.get("file"), n) in owner}
-        for home in named & counts.keys():
-            counts[home] += 1
-    return counts
 
 
 def other_settings(summary: dict, params: AnalysisParams) -> str | None:
@@ -231,7 +186,7 @@ def load_overview(
         pd.DataFrame(missing, columns=["home_id", "home_name", "region", "reason"]),
         figures[figures["home_id"].astype(str).isin(set(known_homes(clean)))],
         {str(k): int(v) for k, v in quarantined.items()},
-        _flag_counts(paths, clean, homes),
+        flag_counts(paths, clean, homes),
         _latest_dates(clean, period),
         links,
         dt.date.today().isoformat(),
@@ -613,90 +568,3 @@ def _plain(value):
     if pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") else str(value)
-
-
-# --- the index of every report -------------------------------------------------------------------------------
-
-
-def _is_period(name: str) -> bool:
-    try:
-        parse_period(name)
-    except Exception:
-        return False
-    return True
-
-
-def find_reports(paths: Paths) -> dict[str, dict[str, list[tuple[str, str, str]]]]:
-    """period -> {"overview": [(framework, label, path)], "homes": [(framework, home name, path)]}."""
-    found: dict[str, dict[str, list]] = {}
-    root = paths.reports
-    if not root.is_dir():
-        return found
-    for html_file in sorted(root.glob("*/*/**/*.html")) + sorted(root.glob("*/*/**/*.pdf")):
-        parts = html_file.relative_to(root).parts
-        if parts[0].startswith(".") or not _is_period(parts[1]) or len(parts) > 4:
-            continue
-        if html_file.suffix == ".pdf" and html_file.with_suffix(".html").is_file():
-            continue  # the HTML is listed; a report made as PDF only is listed by its PDF
-        framework = parts[2] if len(parts) == 4 else ""
-        link = quote(html_file.relative_to(root).as_posix())
-        entry = found.setdefault(parts[1], {"overview": [], "homes": []})
-        if parts[0] == OVERVIEW_FOLDER and html_file.stem == OVERVIEW_STEM:
-            data = _json(html_file.parent / "overview.json")
-            entry["overview"].append((framework, "Provider overview" + _marked(data), link))
-        elif html_file.stem == REPORT_STEM:
-            data = _json(html_file.parent / "summary.json")
-            name = plain(data.get("home_name") or "") or parts[0]
-            entry["homes"].append((framework, name + _marked(data), link))
-    return found
-
-
-def _json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _marked(data: dict) -> str:
-    """' (NOT FOR PUBLICATION)' for a report made with small numbers (an internal review), else ''."""
-    return " (NOT FOR PUBLICATION)" if data.get("not_for_publication") else ""
-
-
-def index_html(found: dict[str, dict[str, list[tuple[str, str, str]]]]) -> str:
-    """A self-contained page listing every quarter's overview and home reports, newest quarter first."""
-    out = [
-        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Well-led reports</title><style>body{font-family:system-ui,sans-serif;max-width:52rem;",
-        "margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}h2{border-bottom:1px solid #ccc}",
-        "ul{columns:2}li{break-inside:avoid}.fw{color:#555;font-size:.9em}</style></head><body>",
-        "<h1>Well-led reports</h1>",
-        "<p>Indicative ratings from the provider's own survey and audit data. Only CQC rates a service.</p>",
-    ]
-    if not found:
-        out.append("<p>No reports yet: run <code>wellled reports</code>.</p>")
-    for period in sorted(found, key=parse_period, reverse=True):
-        entry = found[period]
-        out.append(f"<h2>{html.escape(period)}</h2>")
-        for framework, label, link in entry["overview"]:
-            extra = f' <span class="fw">({html.escape(framework)})</span>' if framework else ""
-            out.append(f'<p><strong><a href="{html.escape(link)}">{html.escape(label)}</a></strong>{extra}</p>')
-        if entry["homes"]:
-            out.append("<ul>")
-            for framework, name, link in sorted(entry["homes"], key=lambda h: (h[1].lower(), h[0])):
-                extra = f' <span class="fw">({html.escape(framework)})</span>' if framework else ""
-                out.append(f'<li><a href="{html.escape(link)}">{html.escape(name)}</a>{extra}</li>')
-            out.append("</ul>")
-    out.append("</body></html>\n")
-    return "\n".join(out)
-
-
-def write_index(paths: Paths) -> Path:
-    """Write ``REPORTS/index.html`` from the reports on disk, replacing it atomically."""
-    paths.reports.mkdir(parents=True, exist_ok=True)
-    temporary = paths.index_file.with_suffix(".html.tmp")
-    temporary.write_text(index_html(find_reports(paths)), encoding="utf-8")
-    os.replace(temporary, paths.index_file)
-    return paths.index_file

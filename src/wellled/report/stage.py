@@ -152,9 +152,9 @@ def run_all(
     finally:
         kernel.close()
         shutil.rmtree(run_dir, ignore_errors=True)
-    from wellled.report import overview as overview_content
+    from wellled.report import index
 
-    overview_content.write_index(paths)
+    index.write_index(paths)
     everything = [*outcomes, overview] if overview else outcomes
     print(batching.outcome_table(everything, paths.reports))
     print(f"index of every report: {paths.index_file}")
