@@ -483,10 +483,16 @@ def missing_reports(overview: Overview) -> pd.DataFrame:
 
 
 def funnel_data(overview: Overview, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(limits, homes) for one theme's funnel plot; suppressed homes are left out, names attached."""
+    """(limits, homes) for one theme's funnel plot; suppressed homes are left out, names attached.
+
+    Each home's position is its own report's verdict, against the other homes. The lines are drawn around the
+    homes within the limits: drawn around every home, an outlier widened them (τ²) until it sat inside the
+    very lines it was named outside of.
+    """
     figures = overview.figures
     figures = figures[(figures["period"] == overview.period) & (figures["theme_id"] == theme_id)]
-    limits = funnel_frame(figures, overview.period, theme_id)
+    within = figures[figures["funnel"].astype("string").fillna("") == "within"]
+    limits = funnel_frame(within if len(within) >= 2 else figures, overview.period, theme_id)
     homes = figures[~figures["suppressed"].astype(bool) & figures["positive_pct"].notna()]
     names = dict(zip(overview.homes["home_id"], overview.homes["home_name"], strict=True))
     homes = homes[["home_id", "valid", "positive_pct", "funnel"]].astype({"valid": float, "positive_pct": float})

@@ -200,5 +200,8 @@ def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label
     below = sorted(outside.loc[outside["funnel"].astype("string") == "below", "home_name"].astype(str))
     parts = [f"above the limits: {', '.join(above)}" if above else "", f"below: {', '.join(below)}" if below else ""]
     named = "; ".join(w for w in parts if w) or "every home is within the 99.8% limits"
-    caption = f"{theme_label}: {len(homes)} homes against a provider average of {centre:.0f}% positive; {named}."
+    caption = (
+        f"{theme_label}: {len(homes)} homes; the limits are drawn around {centre:.0f}% positive, the average of the "
+        f"homes within them; {named}."
+    )
     return Chart(f"overview-funnel-{theme_id}", fig, caption)
