@@ -4,6 +4,7 @@ share their start or carry markup and bidirectional text, import flags that only
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import shutil
 
@@ -280,3 +281,23 @@ def test_a_home_named_outside_the_limits_is_drawn_outside_the_lines(demo_data):
             assert drawn == home.funnel, (theme.id, home.home_name, home.positive_pct, lower, upper)
             named += 1
     assert named, "no home outside the limits: nothing was checked"
+
+
+@pytest.mark.parametrize("framework", ["cqc-kloe-2017", "cqc-saf-2024"])
+def test_heat_map_headers_and_words_stay_inside_the_figure_and_their_cells(framework):
+    """The 2024 framework has 8 themes: its headers ran off the top and over each other, and "Outstanding"
+    overflowed its cell."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    themes = [(theme.id, theme.label) for theme in load_framework(framework).themes]
+    row = {theme_id: "Outstanding" for theme_id, _ in themes} | {"overall": "Requires improvement"}
+    ratings = pd.DataFrame([{"region": "North", "home_name": "Oak House", **row}])
+    chart = overview_charts.heat_map(ratings, themes, "All homes")
+    renderer = FigureCanvasAgg(chart.figure).get_renderer()
+    ax, page = chart.figure.axes[0], chart.figure.bbox
+    cell = ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]
+    headers = [tick.get_window_extent(renderer) for tick in ax.get_xticklabels()]
+    assert all(box.y1 <= page.y1 and box.x0 >= page.x0 and box.x1 <= page.x1 for box in headers)
+    assert all(left.x1 <= right.x0 for left, right in itertools.pairwise(headers)), "headers overlap"
+    words = [text.get_window_extent(renderer) for text in ax.texts]
+    assert words and all(box.width <= cell for box in words), (cell, [box.width for box in words])

@@ -96,17 +96,30 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
         if grouped:
             lines.append((region or "No region recorded", None))
         lines += [(name, row) for name, row in zip(part["home_name"], part.to_dict("records"), strict=True)]
-    row_in, left_in, top_in = 0.34, 1.6, 0.4
+    row_in, left_in = 0.34, 1.6 if len(columns) <= 6 else 1.3
+    cell_in = (WIDTH_IN - left_in - 0.05) / len(columns)
+    words_pt = min(6.5, cell_in * 72 / 8.4)  # "Outstanding" in bold fits the cell, however many themes
+    header_pt = 7.5 if len(columns) <= 6 else 6.5
+    names = [plain(name) for _, name in columns]
+    chars = int(cell_in * 72 / (0.6 * header_pt) + 0.01)  # of a header line across a cell
+    upright = max(len(word) for name in names for word in name.split()) <= chars
+    if not upright:  # the words are wider than a cell: headers read upwards, in as many lines as fit across it
+        across = max(1, int(cell_in * 72 / (header_pt * 1.3)))
+        chars = max(12, *(math.ceil(len(name) / across) for name in names))
+    headers = [textwrap.fill(literal(name), chars) for name in names]
+    longest = max(len(line) for header in headers for line in header.split("\n"))
+    lines_high = max(header.count("\n") + 1 for header in headers)
+    top_in = 0.15 + (lines_high * 1.3 if upright else longest * 0.62) * header_pt / 72
     height = top_in + 0.1 + row_in * len(lines)
     fig = Figure(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((left_in / WIDTH_IN, 0.1 / height, 1 - (left_in + 0.05) / WIDTH_IN, 1 - (top_in + 0.1) / height))
-    names = labels([name for name, row in lines if row is not None])
+    rows = labels([name for name, row in lines if row is not None])
     shown = []
     for r, (name, row) in enumerate(lines):
         if row is None:
             shown.append(label(name, 26))
             continue
-        shown.append("\n".join("  " + line for line in names.pop(0).split("\n")))
+        shown.append("\n".join("  " + line for line in rows.pop(0).split("\n")))
         for c, (theme_id, _) in enumerate(columns):
             rating = row.get(theme_id)
             rating = INSUFFICIENT if rating is None or pd.isna(rating) else str(rating)
@@ -119,7 +132,7 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
                 CELL_WORDS.get(rating, rating),
                 ha="center",
                 va="center",
-                fontsize=6.5,
+                fontsize=words_pt,
                 linespacing=0.95,
                 color="white" if rating in DARK_CELLS else "black",
                 fontweight="bold" if bold else "normal",
@@ -127,7 +140,7 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     ax.set_xlim(0, len(columns))
     ax.set_ylim(len(lines), 0)
     ax.set_xticks([c + 0.5 for c in range(len(columns))])
-    ax.set_xticklabels([textwrap.fill(literal(label), 12) for _, label in columns], fontsize=7.5)
+    ax.set_xticklabels(headers, fontsize=header_pt, linespacing=1.0, rotation=0 if upright else 90)
     ax.xaxis.tick_top()
     ax.set_yticks([r + 0.5 for r in range(len(lines))])
     ax.set_yticklabels(shown, fontsize=7.5, linespacing=1.0)
