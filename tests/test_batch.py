@@ -17,7 +17,7 @@ from wellled.analysis.framework import load_framework
 from wellled.analysis.themes import AnalysisParams, theme_figures
 from wellled.errors import UsageError
 from wellled.paths import Paths
-from wellled.report import batch, overview, stage
+from wellled.report import batch, index, overview, stage
 from wellled.report.options import ReportOptions
 
 PERIOD = "2026-Q3"
@@ -247,7 +247,7 @@ def test_index_lists_every_quarter_and_escapes_names(tmp_path):
     (saf / "governance-report.html").write_text("x")
     paths.overview_dir(PERIOD).mkdir(parents=True)
     (paths.overview_dir(PERIOD) / "provider-overview.html").write_text("x")
-    page = overview.write_index(paths).read_text()
+    page = index.write_index(paths).read_text()
     assert page.index("<h2>2026-Q3</h2>") < page.index("<h2>2026-Q2</h2>")
     assert 'href="overview/2026-Q3/provider-overview.html"' in page
     assert 'href="oak-house/2026-Q3/cqc-saf-2024/governance-report.html"' in page

@@ -120,6 +120,9 @@ def select_homes(clean: CleanData, homes: Iterable[str] = (), region: str | None
             names = sorted({r for r in regions.values() if r})
             raise UsageError(f"no home in region {region!r}; regions: {', '.join(names) or 'none recorded'}")
         chosen = [home for home in chosen if regions.get(home) == region]
+        if not chosen:  # --homes all elsewhere: a run that would do nothing and exit 0
+            elsewhere = ", ".join(f"{home} ({regions.get(home) or 'no region'})" for home in homes)
+            raise UsageError(f"none of --homes is in region {region!r}: {elsewhere}")
     return chosen
 
 

@@ -4,17 +4,16 @@
 plots), the quarantine and the import flags. The other functions are pure: they turn that into the tables a
 quality committee reads first (ratings, homes to look at first, action backlog, data quality, missing
 reports) and the JSON saved as ``overview.json``. Only figures the home reports show are used: no
-suppressed figure, and no comment text. :func:`write_index` writes ``REPORTS/index.html``.
+suppressed figure, and no comment text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import os
-import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,10 +25,10 @@ from wellled.analysis.framework import Framework, load_framework
 from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT, overall_rating
 from wellled.analysis.scope import known_homes
 from wellled.analysis.themes import AnalysisParams, funnel_frame, theme_figures
-from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, RESERVED_HOME_IDS, Paths, reserved_home_message
+from wellled.paths import REPORT_STEM, RESERVED_HOME_IDS, Paths, reserved_home_message
 from wellled.periods import parse_period, period_bounds, shift_period
 from wellled.report import present
-from wellled.report.overview_charts import HEAT_MAP_LINES
+from wellled.report.flags import flag_counts
 
 RANK = {INADEQUATE: 0, REQUIRES_IMPROVEMENT: 1, GOOD: 2, OUTSTANDING: 3}
 SHORT = {
@@ -40,6 +39,8 @@ SHORT = {
     INSUFFICIENT: "Insufficient",
 }
 LOW_RESPONSE_PCT = 20.0
+NO_DATA = "no questionnaires or audits in "  # the start of the reason a home without data in the quarter has
+NO_DATA_WEIGHT = 4  # as heavy as an overall rating that fell last quarter: a home gone quiet is looked at
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,19 @@ class Overview:
     quarantined: dict[str, int]
     flags: dict[str, int]
     latest_data: dict[str, str]
-    links: dict[str, str]  # home id -> report HTML relative to the overview's folder
+    links: dict[str, str]  # home id -> report HTML (else PDF) relative to the overview's folder
     generated_on: str
+    params: AnalysisParams = field(default_factory=AnalysisParams)
+
+
+def plain(name: object) -> str:
+    """A name from data on one line, without control or bidirectional formatting characters, which would reorder
+    the text around them (a right-to-left override turns "Birch Lodge" into "egdoL hcriB").
+
+    >>> plain(chr(0x202E) + "Birch" + chr(10) + " Lodge")
+    'Birch Lodge'
+    """
+    return " ".join("".join(c for c in str(name) if unicodedata.category(c) not in ("Cc", "Cf")).split())
 
 
 def _home_table(clean: CleanData) -> pd.DataFrame:
@@ -85,26 +97,23 @@ def _latest_dates(clean: CleanData, period: str) -> dict[str, str]:
     return {home: pd.Timestamp(on).date().isoformat() for home, on in latest.items()}
 
 
-def _flag_counts(paths: Paths, clean: CleanData, homes: pd.DataFrame) -> dict[str, int]:
-    """Import flags of the last check per home: those naming the home, and those whose file lines are its rows."""
-    try:
-        flags = json.loads(paths.manifest.read_text(encoding="utf-8")).get("flags") or []
-    except (OSError, ValueError):
-        flags = []
-    rows = clean.responses[["source_file", "source_line", "home_id"]].dropna()
-    keys = zip(rows["source_file"].astype(str), rows["source_line"].astype(int), strict=True)
-    owner = dict(zip(keys, rows["home_id"].astype(str), strict=True))
-    counts = dict.fromkeys(homes["home_id"], 0)
-    for flag in flags:
-        message = str(flag.get("message", ""))
-        named = {h.home_id for h in homes.itertuples(index=False) if h.home_id in message or h.home_name in message}
-        lines = re.search(r"\blines? ([\d, ]+)", message)
-        if lines:
-            numbers = (int(n) for n in re.findall(r"\d+", lines.group(1)))
-            named |= {owner[(flag.get("file"), n)] for n in numbers if (flag.get("file"), n) in owner}
-        for home in named & counts.keys():
-            counts[home] += 1
-    return counts
+def other_settings(summary: dict, params: AnalysisParams) -> str | None:
+    """Why a home's published summary cannot be shown beside figures made with ``params``, or None.
+
+    A report made with other analysis settings (another ``--min-respondents``, perhaps below the floor, for an
+    internal review) is not comparable, and may show figures this overview must not.
+    """
+    made = dict(summary.get("parameters") or {})
+    wanted = params.as_dict()
+    made.pop("allow_small_numbers", None), wanted.pop("allow_small_numbers")  # min_respondents decides
+    if made == wanted:
+        return None
+    if made.get("min_respondents") != wanted["min_respondents"]:
+        return (
+            f"its report was made with --min-respondents {made.get('min_respondents')}, this overview with "
+            f"{wanted['min_respondents']}: run wellled reports for this home with the same settings"
+        )
+    return "its report was made with other analysis settings: run wellled reports for this home again"
 
 
 def _homes_with_data(clean: CleanData, period: str) -> set[str]:
@@ -147,19 +156,24 @@ def load_overview(
             missing.append((home.home_id, home.home_name, home.region, reserved_home_message(home.home_id)))
             continue
         folder = paths.report_dir(home.home_id, period, chosen.id)
+        if home.home_id not in active:  # before this run's failures: they may be of the home's own latest quarter
+            missing.append((home.home_id, home.home_name, home.region, f"{NO_DATA}{period}"))
+            continue
         if home.home_id in failures:
             missing.append((home.home_id, home.home_name, home.region, f"report failed: {failures[home.home_id]}"))
             continue
-        if home.home_id not in active:
-            missing.append((home.home_id, home.home_name, home.region, f"no questionnaires or audits in {period}"))
-            continue
         try:
-            summaries[home.home_id] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             missing.append((home.home_id, home.home_name, home.region, "no report for this quarter yet"))
             continue
-        report = folder / f"{REPORT_STEM}.html"
-        if report.is_file():
+        other = other_settings(summary, params)
+        if other:
+            missing.append((home.home_id, home.home_name, home.region, other))
+            continue
+        summaries[home.home_id] = summary
+        report = next((r for r in (folder / f"{REPORT_STEM}.{fmt}" for fmt in ("html", "pdf")) if r.is_file()), None)
+        if report is not None:  # the HTML, or the PDF of a run with --format pdf
             links[home.home_id] = quote(Path(os.path.relpath(report, here)).as_posix())
     quarantine_file = paths.quarantine_dir / "quarantine.parquet"
     quarantine = pd.read_parquet(quarantine_file) if quarantine_file.is_file() else pd.DataFrame()
@@ -172,11 +186,29 @@ def load_overview(
         pd.DataFrame(missing, columns=["home_id", "home_name", "region", "reason"]),
         figures[figures["home_id"].astype(str).isin(set(known_homes(clean)))],
         {str(k): int(v) for k, v in quarantined.items()},
-        _flag_counts(paths, clean, homes),
+        flag_counts(paths, clean, homes),
         _latest_dates(clean, period),
         links,
         dt.date.today().isoformat(),
+        params,
     )
+
+
+def title(overview: Overview) -> Markdown:
+    """Title and subtitle paragraphs (the renderer's document title), marked when small numbers are shown."""
+    marked = "NOT FOR PUBLICATION: " if overview.params.not_for_publication else ""  # template text, not data
+    return present.md(
+        marked + "Well-led provider overview, {period}\n\n"
+        "Every home compared: indicative ratings from the provider's own surveys and audits",
+        period=overview.period,
+    )
+
+
+def notice(overview: Overview) -> str:
+    """The line under the cover table: the summaries' notice, with the warning first when it applies."""
+    from wellled.analysis.summary import NOT_FOR_PUBLICATION, NOTICE
+
+    return (NOT_FOR_PUBLICATION if overview.params.not_for_publication else "") + NOTICE
 
 
 # --- ratings ------------------------------------------------------------------------------------------
@@ -230,33 +262,40 @@ def home_ratings(overview: Overview) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def heat_map_parts(ratings: pd.DataFrame, most: int = HEAT_MAP_LINES) -> list[tuple[str, pd.DataFrame]]:
-    """Heat maps that each fit a page, as (title, rows), every home in exactly one: all homes in one map when
-    they fit in ``most`` lines with their region headings, else one per region, a region too long for a page
-    split into consecutive parts ("West, homes 1 to 21 of 60").
+# The most lines (homes and region headings) of one heat map: 22 make a figure 0.5 + 22 x 0.34 = 7.98 in tall
+# (overview_charts.heat_map), 8.5 in once scaled to the 6.69 in text width of an A4 page with 2 cm margins; of
+# the page's 10.08 in of text height that leaves room for a caption naming every home of the map.
+HEAT_MAP_LINES = 22
 
-    >>> ratings = pd.DataFrame({"region": ["West"] * 5 + ["East"], "home_name": list("abcdef")})
-    >>> [(title, len(rows)) for title, rows in heat_map_parts(ratings, most=4)]
-    [('East', 1), ('West, homes 1 to 3 of 5', 3), ('West, homes 4 to 5 of 5', 2)]
+
+def heat_map_parts(ratings: pd.DataFrame, most: int = HEAT_MAP_LINES) -> list[tuple[str, pd.DataFrame]]:
+    """The heat map as (title, rows) parts of at most ``most`` lines (homes, and a heading for each region the
+    part shows), so that each fits a PDF page whole; a region is split only when it alone is longer.
+
+    >>> rows = pd.DataFrame({"region": ["N"] * 3 + ["S"] * 4, "home_name": list("abcdefg")})
+    >>> [(title, "".join(part["home_name"])) for title, part in heat_map_parts(rows, most=5)]
+    [('Indicative ratings, part 1 of 2', 'abc'), ('Indicative ratings, part 2 of 2', 'defg')]
+    >>> ["".join(part["home_name"]) for _, part in heat_map_parts(rows, most=4)]
+    ['abc', 'def', 'g']
     """
     if ratings.empty:
         return []
-    ordered = ratings.sort_values(["region", "home_name"], kind="stable")
-    regions = ordered["region"].nunique()
-    headings = regions if regions > 1 or bool(ordered["region"].iloc[0]) else 0
-    if len(ordered) + headings <= most:
-        return [("All homes", ordered)]
-    parts = []
-    for region, part in ordered.groupby("region", sort=True):
-        name = region or "No region recorded"
-        size = max(1, most - 1)  # a line for the region's heading
-        if len(part) <= size:
-            parts.append((name, part))
-            continue
-        for start in range(0, len(part), size):
-            chunk = part.iloc[start : start + size]
-            parts.append((f"{name}, homes {start + 1} to {start + len(chunk)} of {len(part)}", chunk))
-    return parts
+    rows = ratings.sort_values(["region", "home_name"], ignore_index=True)
+    heading = int(rows["region"].nunique() > 1 or bool(rows["region"].iloc[0]))  # as the heat map draws them
+    parts: list[pd.DataFrame] = []
+    lines = 0
+    for _, region in rows.groupby("region", sort=True):
+        for start in range(0, len(region), most - heading):
+            piece = region.iloc[start : start + most - heading]
+            if parts and lines + heading + len(piece) <= most:
+                parts[-1] = pd.concat([parts[-1], piece])
+                lines += heading + len(piece)
+            else:
+                parts.append(piece)
+                lines = heading + len(piece)
+    if len(parts) == 1:
+        return [("All homes", parts[0])]
+    return [(f"Indicative ratings, part {i} of {len(parts)}", part) for i, part in enumerate(parts, 1)]
 
 
 def ratings_table(overview: Overview) -> pd.DataFrame:
@@ -356,7 +395,8 @@ def concerns(summary: dict, ratings_row: dict | None = None) -> list[tuple[int, 
 
 
 def look_first(overview: Overview, limit: int = 10) -> pd.DataFrame:
-    """Homes ranked by the weight of their concerns, heaviest first; homes with none are left out."""
+    """Homes ranked by the weight of their concerns, heaviest first (a home with no data in the quarter among
+    them); homes with none are left out."""
     ratings = {row["home_id"]: row for row in home_ratings(overview).to_dict("records")}
     rows = []
     for home in overview.homes.itertuples(index=False):
@@ -367,6 +407,12 @@ def look_first(overview: Overview, limit: int = 10) -> pd.DataFrame:
         if found:
             found.sort(key=lambda c: -c[0])
             rows.append((home.home_id, home.home_name, summary["overall_rating"], sum(w for w, _ in found), found))
+    for home in overview.missing.itertuples(index=False):
+        if str(home.reason).startswith(NO_DATA):
+            latest = overview.latest_data.get(home.home_id)
+            since = f"latest data {latest}" if latest else "no data yet"
+            words = f"no questionnaires or audits this quarter ({since})"
+            rows.append((home.home_id, home.home_name, None, NO_DATA_WEIGHT, [(NO_DATA_WEIGHT, words)]))
     rows.sort(key=lambda r: (-r[3], r[1]))
     return pd.DataFrame(
         [
@@ -401,7 +447,7 @@ def action_backlog(overview: Overview) -> pd.DataFrame:
                 "Open": int(actions.get("open", 0)),
                 "Overdue": int(actions.get("overdue", 0)),
                 "Overdue, high priority": count,
-                "Oldest overdue (days)": _oldest_overdue(summary) or 0,
+                "Oldest overdue (days)": _oldest_overdue(summary),  # none overdue: a dash, never 0 days
                 "Due this quarter": int(actions.get("due_in_period", 0)),
                 "Closed on time": int(actions.get("closed_on_time", 0)),
             }
@@ -409,9 +455,11 @@ def action_backlog(overview: Overview) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
+    oldest = frame["Oldest overdue (days)"].astype("Int64")
     total: dict[str, object] = {column: int(frame[column].sum()) for column in frame.columns[1:]}
-    total |= {"Home": "All homes", "Oldest overdue (days)": int(frame["Oldest overdue (days)"].max())}
-    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    total |= {"Home": "All homes", "Oldest overdue (days)": oldest.max()}
+    frame = pd.concat([frame.assign(**{"Oldest overdue (days)": oldest}), pd.DataFrame([total])], ignore_index=True)
+    return frame.astype({"Oldest overdue (days)": "Int64"})
 
 
 def data_quality(overview: Overview) -> pd.DataFrame:
@@ -438,10 +486,16 @@ def missing_reports(overview: Overview) -> pd.DataFrame:
 
 
 def funnel_data(overview: Overview, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(limits, homes) for one theme's funnel plot; suppressed homes are left out, names attached."""
+    """(limits, homes) for one theme's funnel plot; suppressed homes are left out, names attached.
+
+    Each home's position is its own report's verdict, against the other homes. The lines are drawn around the
+    homes within the limits: drawn around every home, an outlier widened them (τ²) until it sat inside the
+    very lines it was named outside of.
+    """
     figures = overview.figures
     figures = figures[(figures["period"] == overview.period) & (figures["theme_id"] == theme_id)]
-    limits = funnel_frame(figures, overview.period, theme_id)
+    within = figures[figures["funnel"].astype("string").fillna("") == "within"]
+    limits = funnel_frame(within if len(within) >= 2 else figures, overview.period, theme_id)
     homes = figures[~figures["suppressed"].astype(bool) & figures["positive_pct"].notna()]
     names = dict(zip(overview.homes["home_id"], overview.homes["home_name"], strict=True))
     homes = homes[["home_id", "valid", "positive_pct", "funnel"]].astype({"valid": float, "positive_pct": float})
@@ -482,11 +536,12 @@ def overview_json(overview: Overview) -> dict:
     funnels = {}
     for theme in overview.framework.themes:
         _, homes = funnel_data(overview, theme.id)
-        funnels[theme.id] = outside_limits(homes)
+        funnels[theme.id] = outside_limits(homes) if homes["funnel"].notna().any() else None  # no verdicts
     from wellled import __version__
 
     return {
         "generated_by": f"wellled {__version__}",
+        "not_for_publication": overview.params.not_for_publication,
         "period": overview.period,
         "framework": {"id": overview.framework.id, "name": overview.framework.name},
         "homes": [
@@ -522,76 +577,3 @@ def _plain(value):
     if pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") else str(value)
-
-
-# --- the index of every report -------------------------------------------------------------------------------
-
-
-def _is_period(name: str) -> bool:
-    try:
-        parse_period(name)
-    except Exception:
-        return False
-    return True
-
-
-def find_reports(paths: Paths) -> dict[str, dict[str, list[tuple[str, str, str]]]]:
-    """period -> {"overview": [(framework, label, path)], "homes": [(framework, home name, path)]}."""
-    found: dict[str, dict[str, list]] = {}
-    root = paths.reports
-    if not root.is_dir():
-        return found
-    for html_file in sorted(root.glob("*/*/**/*.html")):
-        parts = html_file.relative_to(root).parts
-        if parts[0].startswith(".") or not _is_period(parts[1]) or len(parts) > 4:
-            continue
-        framework = parts[2] if len(parts) == 4 else ""
-        link = quote(html_file.relative_to(root).as_posix())
-        entry = found.setdefault(parts[1], {"overview": [], "homes": []})
-        if parts[0] == OVERVIEW_FOLDER and html_file.name == f"{OVERVIEW_STEM}.html":
-            entry["overview"].append((framework, "Provider overview", link))
-        elif html_file.name == f"{REPORT_STEM}.html":
-            try:
-                name = json.loads((html_file.parent / "summary.json").read_text(encoding="utf-8"))["home_name"]
-            except (OSError, ValueError, KeyError):
-                name = parts[0]
-            entry["homes"].append((framework, str(name), link))
-    return found
-
-
-def index_html(found: dict[str, dict[str, list[tuple[str, str, str]]]]) -> str:
-    """A self-contained page listing every quarter's overview and home reports, newest quarter first."""
-    out = [
-        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Well-led reports</title><style>body{font-family:system-ui,sans-serif;max-width:52rem;",
-        "margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}h2{border-bottom:1px solid #ccc}",
-        "ul{columns:2}li{break-inside:avoid}.fw{color:#555;font-size:.9em}</style></head><body>",
-        "<h1>Well-led reports</h1>",
-        "<p>Indicative ratings from the provider's own survey and audit data. Only CQC rates a service.</p>",
-    ]
-    if not found:
-        out.append("<p>No reports yet: run <code>wellled reports</code>.</p>")
-    for period in sorted(found, key=parse_period, reverse=True):
-        entry = found[period]
-        out.append(f"<h2>{html.escape(period)}</h2>")
-        for framework, label, link in entry["overview"]:
-            extra = f' <span class="fw">({html.escape(framework)})</span>' if framework else ""
-            out.append(f'<p><strong><a href="{html.escape(link)}">{html.escape(label)}</a></strong>{extra}</p>')
-        if entry["homes"]:
-            out.append("<ul>")
-            for framework, name, link in sorted(entry["homes"], key=lambda h: (h[1].lower(), h[0])):
-                extra = f' <span class="fw">({html.escape(framework)})</span>' if framework else ""
-                out.append(f'<li><a href="{html.escape(link)}">{html.escape(name)}</a>{extra}</li>')
-            out.append("</ul>")
-    out.append("</body></html>\n")
-    return "\n".join(out)
-
-
-def write_index(paths: Paths) -> Path:
-    """Write ``REPORTS/index.html`` from the reports on disk, replacing it atomically."""
-    paths.reports.mkdir(parents=True, exist_ok=True)
-    temporary = paths.index_file.with_suffix(".html.tmp")
-    temporary.write_text(index_html(find_reports(paths)), encoding="utf-8")
-    os.replace(temporary, paths.index_file)
-    return paths.index_file

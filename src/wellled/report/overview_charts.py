@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 import textwrap
+import unicodedata
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT
 from wellled.report.charts import BLUE, SKY, VERMILLION, WIDTH_IN, Chart, draw_funnel_limits, literal, styled
+from wellled.report.overview import plain
 
 CELL_COLOURS = {
     OUTSTANDING: "#0072B2",
@@ -30,11 +32,52 @@ CELL_WORDS = {
     INSUFFICIENT: "Insufficient\nevidence",
 }
 DARK_CELLS = {OUTSTANDING, INADEQUATE}
-ROW_IN, TOP_IN = 0.34, 0.4  # a heat map's line (home or region heading) and its column headings, in inches
-# The most lines of one heat map: 22 make a figure 0.5 + 22 x 0.34 = 7.98 in tall, 8.5 in once scaled to the
-# 6.69 in text width of an A4 page with 2 cm margins; of the page's 10.08 in of text height that leaves room for
-# a caption naming every home of the map. A taller figure runs off the page in the PDF.
-HEAT_MAP_LINES = 22
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _width(text: str, width: int) -> int:
+    """``width`` in characters, halved for text mostly of wide characters (two columns each)."""
+    return width // 2 if sum(unicodedata.east_asian_width(c) in "WF" for c in text) * 2 > len(text) else width
+
+
+def label(name: str, width: int = 24) -> str:
+    r"""A home's or region's name for a chart, literally, in at most two lines of about ``width`` characters; a
+    longer name keeps its start and, after an ellipsis, its end.
+
+    >>> label("Barchester Healthcare - Ashgrove Care Home and Nursing Centre")
+    'Barchester Healthcare -\n…and Nursing Centre'
+    >>> label("Oak" + chr(0x202E) + " $x$")
+    'Oak \\$x\\$'
+    """
+    text = plain(name)
+    width = _width(text, width)
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > 2:
+        tail = text[-(width - 1) :]
+        lines = [lines[0], "…" + (tail.split(" ", 1)[-1] if " " in tail[1:] else tail)]
+    return literal("\n".join(lines))
+
+
+def labels(names: list[str], width: int = 24) -> list[str]:
+    """:func:`label` of each name; names whose labels would coincide show, after their start, the words from
+    where they differ, so that no two rows of a chart read the same unless their names do."""
+    out = [label(name, width) for name in names]
+    for shared in {text for text in out if out.count(text) > 1}:
+        group = [i for i, text in enumerate(out) if text == shared]
+        words = [plain(names[i]).split() for i in group]
+        same = 0
+        while all(len(w) > same for w in words) and len({w[same] for w in words}) == 1:
+            same += 1
+        if all(len(w) == same for w in words):
+            continue  # the same name: the same label
+        for i, w in zip(group, words, strict=True):
+            wide = _width(" ".join(w), width)
+            first = textwrap.wrap(" ".join(w), wide)[0]
+            out[i] = literal(f"{first}\n…{_cut(' '.join(w[same:]), wide - 1)}")
+    return out
 
 
 @styled
@@ -53,16 +96,30 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
         if grouped:
             lines.append((region or "No region recorded", None))
         lines += [(name, row) for name, row in zip(part["home_name"], part.to_dict("records"), strict=True)]
-    row_in, left_in, top_in = ROW_IN, 1.6, TOP_IN
+    row_in, left_in = 0.34, 1.6 if len(columns) <= 6 else 1.3
+    cell_in = (WIDTH_IN - left_in - 0.05) / len(columns)
+    words_pt = min(6.5, cell_in * 72 / 8.4)  # "Outstanding" in bold fits the cell, however many themes
+    header_pt = 7.5 if len(columns) <= 6 else 6.5
+    names = [plain(name) for _, name in columns]
+    chars = int(cell_in * 72 / (0.6 * header_pt) + 0.01)  # of a header line across a cell
+    upright = max(len(word) for name in names for word in name.split()) <= chars
+    if not upright:  # the words are wider than a cell: headers read upwards, in as many lines as fit across it
+        across = max(1, int(cell_in * 72 / (header_pt * 1.3)))
+        chars = max(12, *(math.ceil(len(name) / across) for name in names))
+    headers = [textwrap.fill(literal(name), chars) for name in names]
+    longest = max(len(line) for header in headers for line in header.split("\n"))
+    lines_high = max(header.count("\n") + 1 for header in headers)
+    top_in = 0.15 + (lines_high * 1.3 if upright else longest * 0.62) * header_pt / 72
     height = top_in + 0.1 + row_in * len(lines)
     fig = Figure(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((left_in / WIDTH_IN, 0.1 / height, 1 - (left_in + 0.05) / WIDTH_IN, 1 - (top_in + 0.1) / height))
-    labels = []
-    for r, (label, row) in enumerate(lines):
+    rows = labels([name for name, row in lines if row is not None])
+    shown = []
+    for r, (name, row) in enumerate(lines):
         if row is None:
-            labels.append(literal(textwrap.shorten(label, 26)))
+            shown.append(label(name, 26))
             continue
-        labels.append("  " + literal(textwrap.shorten(label, 24)))
+        shown.append("\n".join("  " + line for line in rows.pop(0).split("\n")))
         for c, (theme_id, _) in enumerate(columns):
             rating = row.get(theme_id)
             rating = INSUFFICIENT if rating is None or pd.isna(rating) else str(rating)
@@ -75,7 +132,7 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
                 CELL_WORDS.get(rating, rating),
                 ha="center",
                 va="center",
-                fontsize=6.5,
+                fontsize=words_pt,
                 linespacing=0.95,
                 color="white" if rating in DARK_CELLS else "black",
                 fontweight="bold" if bold else "normal",
@@ -83,10 +140,10 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     ax.set_xlim(0, len(columns))
     ax.set_ylim(len(lines), 0)
     ax.set_xticks([c + 0.5 for c in range(len(columns))])
-    ax.set_xticklabels([textwrap.fill(literal(label), 12) for _, label in columns], fontsize=7.5)
+    ax.set_xticklabels(headers, fontsize=header_pt, linespacing=1.0, rotation=0 if upright else 90)
     ax.xaxis.tick_top()
     ax.set_yticks([r + 0.5 for r in range(len(lines))])
-    ax.set_yticklabels(labels, fontsize=7.5)
+    ax.set_yticklabels(shown, fontsize=7.5, linespacing=1.0)
     for tick, (_, row) in zip(ax.get_yticklabels(), lines, strict=True):
         if row is None:
             tick.set_fontweight("bold")
@@ -103,7 +160,8 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
             else "No home is rated requires improvement or inadequate overall."
         )
     )
-    alt = f"Heat map of indicative ratings, homes by theme: {title or 'all homes'}"
+    part = title.removeprefix("Indicative ratings, ") if title and title != "All homes" else ""
+    alt = "Heat map of indicative ratings, homes by theme" + (f", {part}" if part else "")
     return Chart(f"heat-map-{title or 'all'}", fig, caption, alt)
 
 
@@ -116,8 +174,8 @@ def _cell(x: int, y: int, colour: str, edge: str, lw: float):
 @styled
 def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label: str) -> Chart | None:
     """Every home's percent positive against its answers, 95 % and 99.8 % limits, homes outside named."""
-    if limits is None or limits.empty or len(homes) < 2:
-        return None
+    if limits is None or limits.empty or len(homes) < 2 or homes["funnel"].isna().all():
+        return None  # no home has a verdict (too few others to compare with): the home reports draw no funnel
     limits = limits[limits["valid"] >= max(5.0, float(homes["valid"].min()) / 2)]
     height = 2.9
     fig = Figure(figsize=(WIDTH_IN, height))
@@ -142,7 +200,7 @@ def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label
         )
     for row in outside.itertuples(index=False):
         ax.annotate(
-            literal(str(row.home_name)),
+            label(str(row.home_name), 40).replace("\n", " "),
             (row.valid, row.positive_pct),
             xytext=(4, 4),
             textcoords="offset points",
@@ -157,5 +215,8 @@ def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label
     below = sorted(outside.loc[outside["funnel"].astype("string") == "below", "home_name"].astype(str))
     parts = [f"above the limits: {', '.join(above)}" if above else "", f"below: {', '.join(below)}" if below else ""]
     named = "; ".join(w for w in parts if w) or "every home is within the 99.8% limits"
-    caption = f"{theme_label}: {len(homes)} homes against a provider average of {centre:.0f}% positive; {named}."
-    return Chart(f"overview-funnel-{theme_id}", fig, caption, f"Funnel plot of {theme_label}, every home")
+    caption = (
+        f"{theme_label}: {len(homes)} homes; the limits are drawn around {centre:.0f}% positive, the average of the "
+        f"homes within them; {named}."
+    )
+    return Chart(f"overview-funnel-{theme_id}", fig, caption)

@@ -152,9 +152,9 @@ def run_all(
     finally:
         kernel.close()
         shutil.rmtree(run_dir, ignore_errors=True)
-    from wellled.report import overview as overview_content
+    from wellled.report import index
 
-    overview_content.write_index(paths)
+    index.write_index(paths)
     everything = [*outcomes, overview] if overview else outcomes
     print(batching.outcome_table(everything, paths.reports))
     print(f"index of every report: {paths.index_file}")
@@ -197,6 +197,8 @@ def _publish_overview(
         "figures_file": str(kept_figures.run_figures(paths, clean, framework, options, run_dir)),
         "run_file": str(run_file.resolve()),
     }
+    if options.allow_small_numbers:
+        parameters["allow_small_numbers"] = True
 
     def record(staging: Path) -> None:
         (staging / batching.FINGERPRINT_FILE).write_text(json.dumps(fingerprint, indent=2) + "\n", encoding="utf-8")
