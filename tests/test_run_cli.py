@@ -112,7 +112,8 @@ def test_report_writes_the_home_report_for_the_latest_quarter_and_nothing_else(d
 
 @pytest.mark.slow
 def test_reports_writes_every_home_and_says_where(tiny_data, tmp_path):
-    """On the tiny checked data (two homes, one quarter): a report each, the overview and the index."""
+    """On the tiny checked data (two homes, one quarter): a report each, the overview and the index. One job:
+    homes rendered by worker processes are `make demo JOBS=2`'s (test_makefile.py)."""
     homes = scope.known_homes(stage.clean_data(Paths(tiny_data.data, tiny_data.reports)))
     assert len(homes) == 2
     reports = tmp_path / "reports"
@@ -130,6 +131,8 @@ def test_reports_writes_every_home_and_says_where(tiny_data, tmp_path):
         "html",
         "--renderer",
         "builtin",
+        "--jobs",
+        "1",
     )
     assert done.code == 0, done.stderr
     homes_written = [f for f in _files(reports) if f.split("/")[0] in homes]
