@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import chromium_path, open_page
-from tests.conftest import run_cli
+from tests.conftest import Completed, run_cli
 from wellled import cli
 
 pytestmark = pytest.mark.slow  # reports on the demo data: notebook runs, HTML, PDF, browser
@@ -120,58 +120,52 @@ def test_unknown_home_and_bad_period_are_usage_errors(demo_data, tmp_path, capsy
     assert not any(tmp_path.rglob("*.html"))
 
 
-def test_report_with_relative_folders_as_make_passes_them(demo_data, tmp_path):
-    import shutil as copier
-
-    copier.copytree(demo_data.data, tmp_path / "data")
-    done = run_cli("report", "elm-grove", "--data", "data", "--reports", "reports", "--format", "html", cwd=tmp_path)
-    assert done.code == 0, done.stderr
-    assert (tmp_path / "reports" / "elm-grove" / "2026-Q3" / "governance-report.html").stat().st_size > 100_000
-
-
-def test_a_framework_the_data_does_not_fit_is_bad_usage_not_a_failed_run(demo_data, tmp_path):
+@pytest.fixture(scope="module")
+def odd_run(demo_data, tmp_path_factory) -> tuple[Path, Completed]:
+    """One HTML report of oak-house for two claims, each asserted by its own test: run from another folder with
+    the relative folders make passes, and a framework file with odd theme labels. Returns the folder the run
+    started in and what it did."""
     from wellled.paths import FRAMEWORKS_DIR
 
+    cwd = tmp_path_factory.mktemp("odd")
+    shutil.copytree(demo_data.data, cwd / "data")
     text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
-    (tmp_path / "two.toml").write_text(text[: text.index('[[themes]]\nid = "W3"')])
-    done = run_cli(
-        "report",
-        "oak-house",
-        "--framework",
-        str(tmp_path / "two.toml"),
-        "--data",
-        str(demo_data.data),
-        "--reports",
-        str(tmp_path / "reports"),
-    )
-    assert done.code == 2, done.stderr
-    assert "W3" in done.stderr and "Traceback" not in done.stderr
-    assert not list((tmp_path / "reports").rglob("*.ipynb")), "nothing is kept for a usage error"
-
-
-def test_theme_labels_from_a_framework_file_show_literally_in_charts(demo_data, tmp_path):
-    from wellled.paths import FRAMEWORKS_DIR
-
-    text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
-    (tmp_path / "odd.toml").write_text(
+    (cwd / "odd.toml").write_text(
         text.replace('label = "Involvement"', 'label = "Involve $\\\\foo{x}$"', 1)
         .replace('label = "Culture"', 'label = "文化"', 1)
         .replace('label = "Governance"', 'label = "治理"', 1)
     )
     done = run_cli(
-        "report",
-        "oak-house",
-        "--framework",
-        str(tmp_path / "odd.toml"),
-        "--format",
-        "html",
-        "--data",
-        str(demo_data.data),
-        "--reports",
-        str(tmp_path / "reports"),
-    )
+        "report", "oak-house", "--framework", str(cwd / "odd.toml"), "--format", "html",
+        "--data", "data", "--reports", "reports", cwd=cwd,
+    )  # fmt: skip
+    return cwd, done
+
+
+def test_report_with_relative_folders_as_make_passes_them(odd_run):
+    cwd, done = odd_run
     assert done.code == 0, done.stderr
-    html = report_file(tmp_path / "reports", "oak-house", "html").read_text()
+    assert (cwd / "reports" / "oak-house" / "2026-Q3" / "governance-report.html").stat().st_size > 100_000
+
+
+def test_a_framework_the_data_does_not_fit_is_bad_usage_not_a_failed_run(demo_data, tmp_path, capsys):
+    """Through the CLI's entry point in this process: a usage error needs no process of its own."""
+    from wellled.paths import FRAMEWORKS_DIR
+
+    text = (FRAMEWORKS_DIR / "cqc-kloe-2017.toml").read_text()
+    (tmp_path / "two.toml").write_text(text[: text.index('[[themes]]\nid = "W3"')])
+    args = ["--framework", str(tmp_path / "two.toml"), "--data", str(demo_data.data)]
+    code = cli.main(["report", "oak-house", *args, "--reports", str(tmp_path / "reports")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "W3" in err and "Traceback" not in err
+    assert not list((tmp_path / "reports").rglob("*.ipynb")), "nothing is kept for a usage error"
+
+
+def test_theme_labels_from_a_framework_file_show_literally_in_charts(odd_run):
+    cwd, done = odd_run
+    assert done.code == 0, done.stderr
+    html = report_file(cwd / "reports", "oak-house", "html").read_text()
     funnels = [part.split('src="', 1)[1].split('"', 1)[0] for part in html.split('id="fig-funnel-oak-house')[1:]]
     assert len(funnels) == 5 and len(set(funnels)) == 5, "each theme has its own funnel chart"
 

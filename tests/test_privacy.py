@@ -97,12 +97,14 @@ def _planted(seed: int) -> list[dict[str, str]]:
     return people
 
 
-def test_no_planted_identity_value_reaches_any_output_a_user_sees(tmp_path):
+def test_no_planted_identity_value_reaches_any_output_a_user_sees(tmp_path, capsys):
     """Identity columns, e-mail response ids, and personal data typed into answer and comment cells of one
     home's raw survey: none of it in quarantine.csv, the data-quality page, the log, or the rendered report
     (summary.json, the notebook, the HTML, the text of the PDF); nothing but the comments' own text in clean/
     (comments are stored as written and redacted when a summary is built). On the tiny raw files of
-    ``check_helpers`` (the demo's check cost half a minute; every path the planted values take is the same)."""
+    ``check_helpers`` (the demo's check cost half a minute; every path the planted values take is the same).
+    The check runs through the CLI's entry point in this process, its printed output kept as an output; the
+    report is a process of its own (a real kernel, HTML and PDF)."""
     import random
     import subprocess
 
@@ -125,8 +127,9 @@ def test_no_planted_identity_value_reaches_any_output_a_user_sees(tmp_path):
     lines = [",".join(f'"{cell}"' for cell in row) for row in rows]
     (data / "raw" / "surveys" / "2026-Q3-staff-identified.csv").write_text("\n".join(lines) + "\n")
 
-    checked = run_cli("check", "--data", str(data), "--reports", str(reports), "--today", "2026-11-26")
-    assert checked.code == 0, checked.stdout + checked.stderr
+    code = cli.main(["check", "--data", str(data), "--reports", str(reports), "--today", "2026-11-26"])
+    checked = capsys.readouterr()
+    assert code == 0, checked.out + checked.err
     report = run_cli("report", "oak-house", "--period", "2026-Q3", "--data", str(data), "--reports", str(reports))
     assert report.code == 0, report.stdout + report.stderr
 
@@ -134,7 +137,7 @@ def test_no_planted_identity_value_reaches_any_output_a_user_sees(tmp_path):
     pdf_text = subprocess.run(
         ["pdftotext", str(folder / "governance-report.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
-    outputs = {"governance-report.pdf (text)": pdf_text}
+    outputs = {"governance-report.pdf (text)": pdf_text, "wellled check (printed)": checked.out + checked.err}
     for path in [*data.joinpath("clean").rglob("*"), *reports.rglob("*")]:
         if path.is_file() and path.suffix != ".pdf":
             text = pd.read_parquet(path).astype(str).to_csv() if path.suffix == ".parquet" else None

@@ -25,27 +25,30 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="po
 needs_chromium = pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed")
 needs_axe = pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed: run `make test-deps`")
 WEAKEST = "birch-lodge"
+SAF = "cqc-saf-2024"
 MAX_PAGES = 12
 
 
 @pytest.fixture(scope="module")
 def reports(demo_data, tmp_path_factory) -> Path:
-    """The weakest demo home (most to show) in the default framework, and a strong one in the SAF; under
-    ``saf/`` the weakest home's SAF PDF (eight themes: the longest page one)."""
+    """The weakest demo home (most to show) in the default framework, a strong one in the SAF, then the weakest
+    home in the SAF too (eight themes: the longest page one), into the same folder as its default report."""
     folder = tmp_path_factory.mktemp("layout")
-    for args, into in (
-        ((WEAKEST,), folder),
-        (("oak-house", "--framework", "cqc-saf-2024", "--format", "html"), folder),
-        ((WEAKEST, "--framework", "cqc-saf-2024", "--format", "pdf"), folder / "saf"),
+    for args in (
+        (WEAKEST,),
+        ("oak-house", "--framework", SAF, "--format", "html"),
+        (WEAKEST, "--framework", SAF),
     ):
-        done = run_cli("report", *args, "--data", str(demo_data.data), "--reports", str(into))
+        done = run_cli("report", *args, "--data", str(demo_data.data), "--reports", str(folder))
         assert done.code == 0, done.stdout + done.stderr
     return folder
 
 
-def _report(reports: Path, home: str, suffix: str) -> Path:
-    found = sorted(p for p in (reports / home).rglob(f"governance-report.{suffix}") if ".versions" not in str(p))
-    assert len(found) == 1, f"one {suffix} for {home}: {found}"
+def _report(reports: Path, home: str, suffix: str, framework: str | None = None) -> Path:
+    """The one report file of ``home`` in the default framework's folder, or in ``framework``'s."""
+    pattern = f"*/{framework}/governance-report.{suffix}" if framework else f"*/governance-report.{suffix}"
+    found = sorted(p for p in (reports / home).glob(pattern) if ".versions" not in str(p))
+    assert len(found) == 1, f"one {suffix} for {home} ({framework or 'default framework'}): {found}"
     return found[0]
 
 
@@ -105,7 +108,7 @@ def test_page_one_alone_gives_rating_evidence_and_everything_needing_attention(r
 @pytest.mark.slow
 @needs_poppler
 def test_the_longest_page_one_saf_still_ends_its_attention_list_on_page_one(reports):
-    pdf = _report(reports / "saf", WEAKEST, "pdf")
+    pdf = _report(reports, WEAKEST, "pdf", SAF)
     summary = json.loads(pdf.with_name("summary.json").read_text())
     pages = _pages(pdf)
     assert len(summary["themes"]) == 8 and 2 <= len(pages) <= MAX_PAGES
@@ -140,8 +143,9 @@ def test_axe_core_finds_no_serious_or_critical_violation(reports, tmp_path):
       const result = await axe.run(document, {resultTypes: ['violations']});
       return result.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}));
     })()"""
-    for home in (WEAKEST, "oak-house"):
-        page = open_page(_report(reports, home, "html"), tmp_path / f"{home}.png", scripts=(AXE.read_text(), run))
+    for home, framework in ((WEAKEST, None), ("oak-house", SAF)):
+        html = _report(reports, home, "html", framework)
+        page = open_page(html, tmp_path / f"{home}.png", scripts=(AXE.read_text(), run))
         violations = page.results[1]
         assert isinstance(violations, list)
         assert [v for v in violations if v["impact"] in ("serious", "critical")] == [], violations
@@ -206,7 +210,7 @@ def test_at_phone_width_every_chart_shows_its_text_at_a_legible_size(reports, tm
 @pytest.mark.slow
 @needs_chromium
 def test_a_saf_report_speaks_the_framework_words(reports, tmp_path):
-    html = _report(reports, "oak-house", "html")
+    html = _report(reports, "oak-house", "html", SAF)
     page = open_page(html, tmp_path / "saf.png")
     text = page.text
     assert "We statement" in text and "We statements" in text
@@ -245,20 +249,15 @@ def test_committed_notebooks_hold_no_outputs_or_execution_counts():
 
 
 @pytest.mark.slow
-def test_the_saf_and_kloe_reports_of_one_home_coexist(demo_data, tmp_path):
-    for framework in ("cqc-kloe-2017", "cqc-saf-2024"):
-        done = run_cli(
-            "report", "elm-grove", "--framework", framework, "--format", "html",
-            "--data", str(demo_data.data), "--reports", str(tmp_path),
-        )  # fmt: skip
-        assert done.code == 0, done.stdout + done.stderr
-    [quarter] = [path for path in (tmp_path / "elm-grove").iterdir() if not path.name.startswith(".")]
-    assert sorted(p for p in (tmp_path / "elm-grove").rglob("governance-report.html") if ".versions" not in str(p)) == [
-        quarter / "cqc-saf-2024" / "governance-report.html",
+def test_the_saf_and_kloe_reports_of_one_home_coexist(reports):
+    """The weakest home's SAF report, written after its default (KLOE) report into the same folder."""
+    [quarter] = [path for path in (reports / WEAKEST).iterdir() if not path.name.startswith(".")]
+    assert sorted(p for p in (reports / WEAKEST).rglob("governance-report.html") if ".versions" not in str(p)) == [
+        quarter / SAF / "governance-report.html",
         quarter / "governance-report.html",
     ], "the default framework in the quarter's folder, any other in a folder of its own"
-    kloe, saf = quarter / "governance-report.html", quarter / "cqc-saf-2024" / "governance-report.html"
+    kloe, saf = quarter / "governance-report.html", quarter / SAF / "governance-report.html"
     assert "We statement" in saf.read_text(encoding="utf-8")
     assert "We statement" not in kloe.read_text(encoding="utf-8")
     assert json.loads(kloe.with_name("summary.json").read_text())["framework"]["id"] == "cqc-kloe-2017"
-    assert json.loads(saf.with_name("summary.json").read_text())["framework"]["id"] == "cqc-saf-2024"
+    assert json.loads(saf.with_name("summary.json").read_text())["framework"]["id"] == SAF
