@@ -11,22 +11,24 @@ import nbformat
 import pandas as pd
 import pytest
 
+from wellled.analysis.framework import load_framework
 from wellled.report import charts, overview, overview_charts, render
 
-THEMES = [("W1", "Culture"), ("W2", "Governance"), ("W3", "Involvement"), ("W4", "Improvement"), ("W5", "Partners")]
+THEMES = [(theme.id, theme.label) for theme in load_framework("cqc-kloe-2017").themes]
 RATINGS = ["Good", "Requires improvement", "Inadequate", "Outstanding"]
 REGIONS = {"West Midlands": 50, "East": 3, "": 2}  # one region longer than a page, homes with no region
 BOTTOM_MARGIN_PT = 2 / 2.54 * 72  # _quarto.yml: typst margin bottom 2cm
 
 
-def _ratings() -> pd.DataFrame:
+def _ratings(themes: list[tuple[str, str]] = THEMES) -> pd.DataFrame:
+    """Every home rated requires improvement overall, so that each caption names every home of its map."""
     rows = []
     for region, count in REGIONS.items():
         for i in range(count):
-            name = f"{region.split()[0] if region else 'Lone'} Home {i + 1:02d}"
+            name = f"{region.split()[0] if region else 'Lone'} Home {i + 1:02d} Residential Care"
             row = {"region": region, "home_id": name.lower().replace(" ", "-"), "home_name": name}
-            row |= {theme: RATINGS[(i + j) % len(RATINGS)] for j, (theme, _) in enumerate(THEMES)}
-            rows.append(row | {"overall": RATINGS[i % len(RATINGS)]})
+            row |= {theme: RATINGS[(i + j) % len(RATINGS)] for j, (theme, _) in enumerate(themes)}
+            rows.append(row | {"overall": "Requires improvement"})
     return pd.DataFrame(rows)
 
 
@@ -39,7 +41,7 @@ def test_every_home_is_in_exactly_one_part_and_no_part_is_taller_than_a_page():
     assert len({title for title, _ in parts}) == len(parts)
     for _, part in parts:
         assert len(part) + part["region"].nunique() <= overview.HEAT_MAP_LINES  # homes and region headings
-    few = overview.heat_map_parts(ratings.head(20))
+    few = overview.heat_map_parts(ratings.head(15))
     assert [title for title, _ in few] == ["All homes"]
 
 
@@ -58,11 +60,13 @@ def _words(pdf: Path) -> list[tuple[int, float, float, str]]:
 
 
 @pytest.mark.slow
-def test_the_heat_maps_of_many_homes_stay_inside_the_pdf_pages(tmp_path):
-    ratings = _ratings()
+@pytest.mark.parametrize("framework", ["cqc-kloe-2017", "cqc-saf-2024"])
+def test_the_heat_maps_of_many_homes_stay_inside_the_pdf_pages(tmp_path, framework):
+    themes = [(theme.id, theme.label) for theme in load_framework(framework).themes]
+    ratings = _ratings(themes)
     book = nbformat.v4.new_notebook()
     for title, part in overview.heat_map_parts(ratings):
-        placed = charts.place(overview_charts.heat_map(part, THEMES, title), tmp_path / "figures")
+        placed = charts.place(overview_charts.heat_map(part, themes, title), tmp_path / "figures")
         cell = nbformat.v4.new_code_cell("heat map")
         cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": placed.data})]
         book.cells.append(cell)
@@ -88,3 +92,22 @@ def test_the_heat_maps_of_many_homes_stay_inside_the_pdf_pages(tmp_path):
             f"page {page}: the footer shares its line: {footer}"
         )
     assert max(page for page, *_ in words) >= 3  # the maps took several pages: there was something to check
+
+
+@pytest.mark.parametrize("framework", ["cqc-kloe-2017", "cqc-saf-2024"])
+def test_every_name_and_heading_of_a_heat_map_is_inside_its_figure(framework):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    themes = [(theme.id, theme.label) for theme in load_framework(framework).themes]
+    title, part = overview.heat_map_parts(_ratings(themes))[1]
+    chart = overview_charts.heat_map(part, themes, title)
+    canvas = FigureCanvasAgg(chart.figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    width, height = chart.figure.bbox.width, chart.figure.bbox.height
+    ax = chart.figure.axes[0]
+    texts = [t for t in [*ax.get_yticklabels(), *ax.get_xticklabels()] if t.get_text()]
+    assert len(texts) > len(themes) + 10
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= width and box.y0 >= 0 and box.y1 <= height, (text.get_text(), box)

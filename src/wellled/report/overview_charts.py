@@ -32,6 +32,8 @@ CELL_WORDS = {
     INSUFFICIENT: "Insufficient\nevidence",
 }
 DARK_CELLS = {OUTSTANDING, INADEQUATE}
+LABEL_PT = 7.5  # the homes' names
+CAPTION_NAMES = 8  # a heat map's caption names the homes rated requires improvement or inadequate up to this many
 
 
 def _cut(text: str, width: int) -> str:
@@ -113,11 +115,12 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     height = top_in + 0.1 + row_in * len(lines)
     fig = Figure(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((left_in / WIDTH_IN, 0.1 / height, 1 - (left_in + 0.05) / WIDTH_IN, 1 - (top_in + 0.1) / height))
-    rows = labels([name for name, row in lines if row is not None])
+    width = int((left_in - 0.1) * 72 / (0.62 * LABEL_PT))  # characters of a label line within the margin
+    rows = labels([name for name, row in lines if row is not None], width - 2)
     shown = []
     for r, (name, row) in enumerate(lines):
         if row is None:
-            shown.append(label(name, 26))
+            shown.append(label(name, width))
             continue
         shown.append("\n".join("  " + line for line in rows.pop(0).split("\n")))
         for c, (theme_id, _) in enumerate(columns):
@@ -143,22 +146,24 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     ax.set_xticklabels(headers, fontsize=header_pt, linespacing=1.0, rotation=0 if upright else 90)
     ax.xaxis.tick_top()
     ax.set_yticks([r + 0.5 for r in range(len(lines))])
-    ax.set_yticklabels(shown, fontsize=7.5, linespacing=1.0)
+    ax.set_yticklabels(shown, fontsize=LABEL_PT, linespacing=1.0)
     for tick, (_, row) in zip(ax.get_yticklabels(), lines, strict=True):
         if row is None:
             tick.set_fontweight("bold")
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    worst = homes[homes["overall"].isin([REQUIRES_IMPROVEMENT, INADEQUATE])]["home_name"].tolist()
+    worst = homes[homes["overall"].isin([REQUIRES_IMPROVEMENT, INADEQUATE])]["home_name"].map(plain).tolist()
+    if not worst:
+        named = "No home is rated requires improvement or inadequate overall."
+    elif len(worst) <= CAPTION_NAMES:
+        named = f"Rated requires improvement or inadequate overall: {', '.join(worst)}."
+    else:  # the names are in the last column; a caption naming 20 homes would not fit the page beside the map
+        named = f"{len(worst)} of the {len(homes)} homes here are rated requires improvement or inadequate overall."
     caption = (
         f"{title or 'Indicative ratings'}: each home's rating for every theme and overall, in words in each cell"
         + (", homes grouped by region. " if grouped else ". ")
-        + (
-            f"Rated requires improvement or inadequate overall: {', '.join(worst)}."
-            if worst
-            else "No home is rated requires improvement or inadequate overall."
-        )
+        + named
     )
     part = title.removeprefix("Indicative ratings, ") if title and title != "All homes" else ""
     alt = "Heat map of indicative ratings, homes by theme" + (f", {part}" if part else "")
