@@ -58,6 +58,7 @@ def test_a_report_with_small_numbers_says_not_for_publication(demo_data, tmp_pat
     )  # fmt: skip
     assert done.code == 0, done.stderr
     [html] = reports.glob("elm-grove/*/governance-report.html")
-    assert "NOT FOR PUBLICATION" in html.read_text(encoding="utf-8")
+    page = html.read_text(encoding="utf-8")
+    assert "<title>NOT FOR PUBLICATION: Elm Grove: Well-led governance report, " in page
     [summary] = reports.glob("elm-grove/*/summary.json")
     assert json.loads(summary.read_text())["not_for_publication"] is True

@@ -138,8 +138,7 @@ def report_title(summary: dict) -> Markdown:
     """Two paragraphs the renderer takes as the document title and subtitle (HTML title, PDF metadata)."""
     marked = "NOT FOR PUBLICATION: " if summary.get("not_for_publication") else ""
     return md(
-        "{marked}{name}: Well-led governance report, {period}\n\n{framework}",
-        marked=marked,
+        marked + "{name}: Well-led governance report, {period}\n\n{framework}",
         name=summary["home_name"],
         period=summary["period"],
         framework=(summary.get("framework") or {}).get("name", ""),
