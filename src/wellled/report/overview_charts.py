@@ -224,4 +224,4 @@ def funnel(limits: pd.DataFrame, homes: pd.DataFrame, theme_id: str, theme_label
         f"{theme_label}: {len(homes)} homes; the limits are drawn around {centre:.0f}% positive, the average of the "
         f"homes within them; {named}."
     )
-    return Chart(f"overview-funnel-{theme_id}", fig, caption)
+    return Chart(f"overview-funnel-{theme_id}", fig, caption, f"Funnel plot of {plain(theme_label)}, every home")
