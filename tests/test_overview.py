@@ -36,6 +36,7 @@ def _publish_summary(paths: Paths, clean, home: str, params: AnalysisParams) -> 
     (folder / "summary.json").write_text(to_json(build_summary(clean, home, PERIOD, "cqc-kloe-2017", params)))
 
 
+@pytest.mark.slow  # a whole check of the tiny data
 def test_a_report_made_with_other_settings_is_left_out_and_says_why(tiny_data, clean, tmp_path):
     """An internal review's report (--min-respondents 3) never reaches an overview for publication, nor the
     other way round: each is listed as without a report, with the reason."""
@@ -90,6 +91,7 @@ def _overview_of(clean, homes: list[str]) -> overview.Overview:
     )
 
 
+@pytest.mark.slow  # the checked demo
 def test_no_funnel_and_no_verdict_with_too_few_homes_as_in_the_home_reports(demo_data):
     """With 4 homes no home report places its home on a funnel (it needs 5 others); the overview must not say
     every home is within the limits of one it drew anyway."""
@@ -216,6 +218,7 @@ def test_a_heat_map_of_many_homes_comes_in_parts_that_each_fit_a_page_and_show_e
     assert sorted(name for name in shown if name.startswith("Home")) == names
 
 
+@pytest.mark.slow  # the checked demo
 def test_homes_all_outside_the_region_asked_for_are_bad_usage_not_an_empty_run(demo_data):
     clean = stage.clean_data(Paths(demo_data.data, demo_data.reports))
     assert batch.select_homes(clean, ["oak-house", "maple-view"], "Yorkshire") == ["maple-view"]
@@ -266,6 +269,7 @@ def test_the_index_marks_the_reports_of_an_internal_review_not_for_publication(t
     assert ">Oak House (NOT FOR PUBLICATION)</a>" in page and ">Elm Grove</a>" in page
 
 
+@pytest.mark.slow  # the checked demo
 def test_a_home_named_outside_the_limits_is_drawn_outside_the_lines(demo_data):
     """Birch Lodge is below the others in its own report; the overview named it below but drew it well inside
     the 99.8% lines (48.5% against a lower line at 38.9%): lines around every home, the outlier included."""
