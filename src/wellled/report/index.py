@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, Paths
 from wellled.periods import parse_period
-from wellled.report.overview import plain
+from wellled.report.present import plain
 
 
 def _is_period(name: str) -> bool:

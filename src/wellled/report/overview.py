@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -57,16 +56,6 @@ class Overview:
     links: dict[str, str]  # home id -> report HTML (else PDF) relative to the overview's folder
     generated_on: str
     params: AnalysisParams = field(default_factory=AnalysisParams)
-
-
-def plain(name: object) -> str:
-    """A name from data on one line, without control or bidirectional formatting characters, which would reorder
-    the text around them (a right-to-left override turns "Birch Lodge" into "egdoL hcriB").
-
-    >>> plain(chr(0x202E) + "Birch" + chr(10) + " Lodge")
-    'Birch Lodge'
-    """
-    return " ".join("".join(c for c in str(name) if unicodedata.category(c) not in ("Cc", "Cf")).split())
 
 
 def _home_table(clean: CleanData) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from wellled.analysis.ratings import GOOD, INADEQUATE, INSUFFICIENT, OUTSTANDING, REQUIRES_IMPROVEMENT
 from wellled.report.charts import BLUE, SKY, VERMILLION, WIDTH_IN, Chart, draw_funnel_limits, literal, styled
-from wellled.report.overview import plain
+from wellled.report.present import plain
 
 CELL_COLOURS = {
     OUTSTANDING: "#0072B2",

@@ -14,6 +14,7 @@ import math
 import re
 import string
 import textwrap
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,16 @@ def _is_missing(value: Any) -> bool:
         return True
     missing = pd.isna(value)
     return isinstance(missing, bool | np.bool_) and bool(missing)
+
+
+def plain(name: object) -> str:
+    """A name from data on one line, without control or bidirectional formatting characters, which would reorder
+    the text around them (a right-to-left override turns "Birch Lodge" into "egdoL hcriB").
+
+    >>> plain(chr(0x202E) + "Birch" + chr(10) + " Lodge")
+    'Birch Lodge'
+    """
+    return " ".join("".join(c for c in str(name) if unicodedata.category(c) not in ("Cc", "Cf")).split())
 
 
 def text(value: Any) -> str:
