@@ -91,3 +91,28 @@ def test_a_notebook_stopped_at_its_time_limit_leaves_nothing_waiting_on_the_chan
     finally:
         kernel.close()
     assert waiting_at_close and not any(waiting_at_close), waiting_at_close
+
+
+@pytest.mark.slow
+def test_a_warm_kernel_freezes_what_survives_a_reset_and_still_collects_it_once_it_is_garbage(tmp_path):
+    """Between notebooks the kernel's long-lived objects are frozen, so the collector skips them while a notebook
+    runs; garbage among them (a cycle a notebook let go of) is collected at the next reset, not kept for good."""
+    steps = [
+        "import gc, json, weakref\nclass Cycle: pass\ncycle = Cycle()\ncycle.itself = cycle\n"
+        "json._held, json._ref = cycle, weakref.ref(cycle)",
+        "import json\ndel json._held",
+        "import gc, json\nopen('seen.json', 'w').write(json.dumps({'alive': json._ref() is not None, "
+        "'frozen': gc.get_freeze_count()}))",
+    ]
+    kernel = WarmKernel()
+    try:
+        for number, source in enumerate(steps):
+            notebook = _notebook(tmp_path / f"nb{number}.ipynb", source)
+            report = execute.execute(
+                notebook, tmp_path / f"out{number}", {"home_id": "a"}, formats=["html"], warm=kernel
+            )
+    finally:
+        kernel.close()
+    seen = json.loads((report.directory / "seen.json").read_text())
+    assert seen["frozen"] > 1000, "the kernel's objects were not frozen before the notebook ran"
+    assert seen["alive"] is False, "a cycle let go of while frozen was never collected"

@@ -137,7 +137,9 @@ def reset_namespace(cwd: str) -> None:
     Clears the user namespace and the input/output history (execution counts restart at 1), removes or
     restores any built-in name a notebook added or replaced, restores the environment variables and
     matplotlib's settings, closes pyplot figures, and moves to ``cwd`` (the run's working folder). Imported
-    modules stay loaded: that is the point of a warm kernel.
+    modules stay loaded: that is the point of a warm kernel. What survives the reset is collected once and then
+    frozen (:func:`gc.freeze`), so the collector does not walk the imported libraries' objects again and again
+    while the notebook runs (they are unfrozen and collected at the next reset).
     """
     import builtins
     import gc
@@ -161,7 +163,9 @@ def reset_namespace(cwd: str) -> None:
             sys.modules["matplotlib.pyplot"].close("all")
     os.chdir(cwd)  # first: the last notebook's folder is gone, and the reset asks for the current one
     get_ipython().reset(new_session=True)
+    gc.unfreeze()
     gc.collect()
+    gc.freeze()
 
 
 def _cancel_waiting_tasks() -> None:
