@@ -129,17 +129,21 @@ def notebook_imports(notebook: Path) -> tuple[str, ...]:
 
 
 _SNAPSHOT: dict[str, Any] = {}
+# A warm kernel's long-lived objects are frozen between notebooks (see reset_namespace); every this many
+# notebooks they are unfrozen and collected with the rest, so a cycle among them that became garbage is freed.
+FULL_COLLECTION_EVERY = 20
 
 
-def reset_namespace(cwd: str) -> None:
+def reset_namespace(cwd: str, full_collection: bool = True) -> None:
     """Run inside a warm kernel before each notebook: back to the state it had when it started.
 
     Clears the user namespace and the input/output history (execution counts restart at 1), removes or
     restores any built-in name a notebook added or replaced, restores the environment variables and
     matplotlib's settings, closes pyplot figures, and moves to ``cwd`` (the run's working folder). Imported
-    modules stay loaded: that is the point of a warm kernel. What survives the reset is collected once and then
-    frozen (:func:`gc.freeze`), so the collector does not walk the imported libraries' objects again and again
-    while the notebook runs (they are unfrozen and collected at the next reset).
+    modules stay loaded: that is the point of a warm kernel. The last notebook's garbage is collected and what
+    survives is frozen (:func:`gc.freeze`), so the collector does not walk the imported libraries' objects
+    again and again while the notebook runs, nor at each reset; ``full_collection`` unfreezes them first, so
+    that garbage among them is collected too.
     """
     import builtins
     import gc
@@ -163,7 +167,8 @@ def reset_namespace(cwd: str) -> None:
             sys.modules["matplotlib.pyplot"].close("all")
     os.chdir(cwd)  # first: the last notebook's folder is gone, and the reset asks for the current one
     get_ipython().reset(new_session=True)
-    gc.unfreeze()
+    if full_collection:
+        gc.unfreeze()
     gc.collect()
     gc.freeze()
 
@@ -241,6 +246,8 @@ class WarmKernel:
         self.manager: Any = None
         self.preload = tuple(preload)
         self.clients: list[Any] = []  # every client the manager handed out (nbclient leaves its own open)
+        self.resets = 0  # since the kernel started
+        self.full_collection_every = FULL_COLLECTION_EVERY
 
     def _close_clients(self) -> None:
         """Stop the channels of the clients of earlier runs: nbclient does not stop those of a kernel manager it
@@ -267,11 +274,16 @@ class WarmKernel:
             if self.manager is None:
                 self._start(cwd)
             try:
-                self._run(f"from wellled.report.kernel import reset_namespace as _r; _r({str(Path(cwd).resolve())!r})")
+                full = self.resets % self.full_collection_every == 0
+                self._run(
+                    "from wellled.report.kernel import reset_namespace as _r; "
+                    f"_r({str(Path(cwd).resolve())!r}, full_collection={full})"
+                )
             except RunError:  # _run discarded the kernel; one that died starting is started again
                 if attempt == START_ATTEMPTS:
                     raise
                 continue
+            self.resets += 1
             return self.manager
         raise AssertionError("unreachable")
 
@@ -294,6 +306,7 @@ class WarmKernel:
             preload = [f"--IPKernelApp.exec_lines={line}" for line in self.preload]
             run_sync(manager.start_kernel)(cwd=str(cwd), stderr=subprocess.DEVNULL, extra_arguments=preload)
         self.manager = manager
+        self.resets = 0
 
     def _run(self, code: str) -> None:
         from jupyter_core.utils import run_sync
