@@ -169,6 +169,26 @@ def test_import_flags_count_for_a_home_only_where_they_name_it_as_a_word(tmp_pat
     assert flags.flag_counts(paths, clean, homes) == {"ash": 0, "oak": 0, "oak-house": 1}
 
 
+def test_import_flags_count_for_the_homes_whose_rows_are_the_file_lines_they_give(tmp_path):
+    paths = Paths(tmp_path / "data")
+    paths.manifest.parent.mkdir(parents=True)
+    raised = [
+        {"file": "surveys/s.csv", "message": "2 questionnaire(s) give the same answer to every question (lines 2, 4)"},
+        {"file": "surveys/t.csv", "message": "1 row(s) have no date (line 3)"},
+    ]
+    paths.manifest.write_text(json.dumps({"flags": raised}))
+    homes = pd.DataFrame({"home_id": ["ash", "oak", "elm"], "home_name": ["Ash", "Oak", "Elm"], "region": ""})
+    responses = pd.DataFrame(
+        {
+            "source_file": ["surveys/s.csv", "surveys/s.csv", "surveys/s.csv", "surveys/t.csv", "surveys/t.csv"],
+            "source_line": [2, 3, 4, 2, 3],
+            "home_id": ["ash", "elm", "oak", "ash", "ash"],
+        }
+    )
+    clean = type("Clean", (), {"responses": responses})()
+    assert flags.flag_counts(paths, clean, homes) == {"ash": 2, "oak": 1, "elm": 0}
+
+
 @pytest.mark.slow
 def test_an_internal_review_with_small_numbers_gets_its_overview_marked_not_for_publication(tiny_data, tmp_path):
     data = tmp_path / "data"
