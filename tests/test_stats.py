@@ -18,6 +18,7 @@ from wellled.analysis.stats import (
     funnel_limits_overdispersed,
     funnel_position,
     overdispersion,
+    overdispersion_of_others,
     two_proportion_test,
     wilson_interval,
 )
@@ -156,6 +157,30 @@ def test_dispersion_reproduces_funnelplotr_documented_phi():
     # wellled's default 10 % winsorising pulls the ends in to the 10th and 90th percentiles
     # (-1.23740 and 2.45745): z^2 sum = 0.63968 + 6.03905 + 1.24921 + 1.53115 + 3.32412 + 0.11111 = 12.89432
     assert dispersion(z, 1 / np.sqrt(expected))[0] == pytest.approx(12.89432 / 6, abs=1e-5)
+
+
+@given(
+    units=st.lists(st.tuples(st.integers(1, 400), st.floats(0.0, 1.0)), min_size=1, max_size=40).map(
+        lambda pairs: [(n, round(n * share)) for n, share in pairs]
+    ),
+    centres=st.lists(st.sampled_from([0.0, 0.35, 0.72, 0.9, 1.0, math.nan]) | st.floats(0.01, 0.99), min_size=1),
+    seed=st.integers(0, 2**16),
+)
+def test_overdispersion_of_others_is_overdispersion_of_each_set_of_others_to_the_last_bit(units, centres, seed):
+    """The funnel's between-home variance of every home against the others, computed at once, is the same float
+    as one home at a time (each home's funnel position depends on it)."""
+    n = np.array([valid for valid, _ in units], dtype=float)
+    p = np.array([positive for _, positive in units], dtype=float) / n
+    left_out = np.random.default_rng(seed).permutation(len(p))[: len(centres)]
+    centres = centres[: len(left_out)]
+    phi, tau2 = overdispersion_of_others(p, n, left_out, centres)
+    assert len(phi) == len(left_out) > 0
+    for k, unit in enumerate(left_out):
+        others = np.delete(np.arange(len(p)), unit)
+        with np.errstate(divide="ignore"):  # one other home: no between-home variance (infinite)
+            alone = overdispersion(p[others], n[others], centres[k])
+        at_once = (float(phi[k]), float(tau2[k]))
+        assert alone == at_once or (math.isnan(alone[0]) and math.isnan(at_once[0]) and alone[1] == at_once[1])
 
 
 def test_overdispersion_is_dispersion_on_the_proportion_scale():

@@ -39,6 +39,7 @@ from wellled.analysis.stats import (
     funnel_limits_overdispersed,
     funnel_position,
     overdispersion,
+    overdispersion_of_others,
     two_proportion_test,
     wilson_interval,
 )
@@ -470,9 +471,13 @@ def _with_benchmark(figures: pd.DataFrame, scored: pd.DataFrame, params: Analysi
     has_pool = (pool_homes >= 1) & ~np.isnan(p0)
     verdict = np.flatnonzero(has_pool & shown & (pool_homes >= params.funnel_min_homes))
     phi, tau2 = np.full(len(out), math.nan), np.full(len(out), math.nan)
-    for row in verdict:
-        others = members[codes[row]][members[codes[row]] != row]
-        phi[row], tau2[row] = overdispersion(positive[others] / valid[others], valid[others], p0[row])
+    for code in np.unique(codes[verdict]):  # each period and theme: every verdict row against the others
+        rows = verdict[codes[verdict] == code]
+        group = members[code]
+        left_out = np.searchsorted(group, rows)  # members are in row order
+        phi[rows], tau2[rows] = overdispersion_of_others(
+            positive[group] / valid[group], valid[group], left_out, p0[rows]
+        )
     adjusted = np.array([t or 0.0 for t in tau2[verdict]], dtype=float)
     lower, upper = funnel_limits_overdispersed(p0[verdict], valid[verdict], adjusted, Z998)
     position = funnel_position(positive[verdict] / valid[verdict], valid[verdict], p0[verdict], Z998, adjusted)
