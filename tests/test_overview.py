@@ -325,3 +325,95 @@ def test_heat_map_headers_and_words_stay_inside_the_figure_and_their_cells(frame
     assert all(left.x1 <= right.x0 for left, right in itertools.pairwise(headers)), "headers overlap"
     words = [text.get_window_extent(renderer) for text in ax.texts]
     assert words and all(box.width <= cell for box in words), (cell, [box.width for box in words])
+
+
+def _namesakes() -> overview.Overview:
+    """Two "Oak House" in one region (one with an overdue high-priority action), one "oak  house" without a
+    report, and an Elm Grove whose name is its own."""
+    from tests.test_batch import _summary
+
+    homes = pd.DataFrame(
+        {
+            "home_id": ["elm-grove", "oak-house", "oak-house-2", "oak-house-3"],
+            "home_name": ["Elm Grove", "Oak House", "Oak House", "oak  house"],
+            "region": "North",
+        }
+    )
+    late = _summary()
+    late["actions"] = {
+        "open": 1,
+        "overdue": 1,
+        "overdue_high_priority": 1,
+        "items": [{"is_overdue": True, "priority": "high", "due_on": "2026-09-20"}],
+    }
+    summaries = {"elm-grove": _summary(), "oak-house": late, "oak-house-2": _summary()}
+    missing = pd.DataFrame(
+        [("oak-house-3", "oak  house", "North", "no report for this quarter yet")],
+        columns=["home_id", "home_name", "region", "reason"],
+    )
+    rows = [(home, 40.0 + 20 * i, 20 * i, "within") for i, home in enumerate(["elm-grove", "oak-house", "oak-house-2"])]
+    figures = pd.DataFrame(rows, columns=["home_id", "valid", "positive", "funnel"]).assign(
+        period=PERIOD, theme_id="W1", suppressed=False, positive_pct=lambda f: 100 * f["positive"] / f["valid"]
+    )
+    links = {home: f"../../{home}/{PERIOD}/governance-report.html" for home in summaries}
+    return overview.Overview(
+        PERIOD, load_framework("cqc-kloe-2017"), homes, summaries, missing, figures, {}, {}, {}, links, ""
+    )
+
+
+def test_homes_of_one_name_are_told_apart_by_their_id_in_every_table_and_link_of_the_overview():
+    few = _namesakes()
+    apart = ["Oak House (oak-house)", "Oak House (oak-house-2)"]
+    assert overview.ratings_table(few)["Home"].tolist() == ["Elm Grove", *apart]
+    assert overview.action_backlog(few)["Home"].tolist() == ["Elm Grove", *apart, "All homes"]
+    assert overview.data_quality(few)["Home"].tolist() == ["Elm Grove", *apart, "oak  house (oak-house-3)"]
+    assert overview.missing_reports(few)["Home"].tolist() == ["oak  house (oak-house-3)"]
+    assert overview.look_first(few)["Home"].tolist() == ["Oak House (oak-house)"]
+    assert sorted(overview.funnel_data(few, "W1")[1]["home_name"]) == ["Elm Grove", *apart]
+    shown = present_table(overview.ratings_table(few)).data
+    assert r"| North | Oak House \(oak\-house\) | Good |" in shown and "| North | Elm Grove | Good |" in shown
+    links = overview.report_links(few).data
+    assert r"- [Oak House \(oak\-house\-2\)](../../oak-house-2/2026-Q3/governance-report.html): Good" in links
+    assert r"- oak house \(oak\-house\-3\): no report for this quarter" in links
+    assert "- [Elm Grove](../../elm-grove/" in links
+    data = overview.overview_json(few)
+    assert [h["home_name"] for h in data["homes"]] == ["Elm Grove", "Oak House", "Oak House"], "machine-readable"
+
+
+def test_the_heat_map_labels_homes_of_one_name_apart_with_their_id_whole_even_when_the_name_is_cut():
+    long = "Barchester Healthcare - Ashgrove Care Home and Nursing Centre"
+    few = _namesakes()
+    few = dataclasses.replace(few, homes=few.homes.assign(home_name=[long, long, long, "Elm"]))
+    chart = overview_charts.heat_map(overview.home_ratings(few), [("W1", "Culture")], "All homes")
+    labels = [tick.get_text() for tick in chart.figure.axes[0].get_yticklabels()]
+    assert labels[0] == "North" and len(set(labels)) == 4, labels
+    assert [label.split("\n")[-1].strip() for label in labels[1:]] == [
+        "(elm-grove)",
+        "(oak-house)",
+        "(oak-house-2)",
+    ], labels
+    assert all(len(line.strip()) <= 24 for label in labels for line in label.split("\n")), labels
+    ids = [f"(barchester-healthcare-ashgrove-{n})" for n in ("north", "south")]  # longer than a line: its ends
+    cut = overview_charts.labels([long, long], 20, ids)
+    assert len(set(cut)) == 2 and all(label.endswith(i[-7:]) for i, label in zip(ids, cut, strict=True)), cut
+    assert all(len(line) <= 20 for label in cut for line in label.split("\n")), cut
+    assert overview_charts.labels([long, long], 20, ["(a-house-1)", "(a-house-2)"])[1].endswith("(a-house-2)")
+    middle = [f"(barchester-{n}-healthcare-ashgrove)" for n in (1, 2)]  # apart only where a cut id has its "…"
+    assert [label.split("\n")[1] for label in overview_charts.labels([long, long], 20, middle)] == middle
+
+
+def test_the_index_tells_reports_of_homes_of_one_name_apart_in_every_quarter(tmp_path):
+    paths = Paths(tmp_path / "data", tmp_path / "reports")
+    for home, name, period in [
+        ("oak-house", "Oak House", PERIOD),
+        ("oak-house-2", "Oak House", PERIOD),
+        ("oak-house", "Oak House", "2026-Q2"),
+        ("elm-grove", "Elm <Grove>", PERIOD),
+    ]:
+        folder = paths.report_dir(home, period)
+        folder.mkdir(parents=True)
+        (folder / "governance-report.html").write_text("x")
+        (folder / "summary.json").write_text(json.dumps({"home_name": name}))
+    page = index.write_index(paths).read_text()
+    assert page.count(">Oak House (oak-house)</a>") == 2 and page.count(">Oak House (oak-house-2)</a>") == 1
+    assert ">Elm &lt;Grove&gt;</a>" in page and ">Oak House</a>" not in page

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from wellled.paths import OVERVIEW_FOLDER, OVERVIEW_STEM, REPORT_STEM, Paths
 from wellled.periods import parse_period
+from wellled.report.home_names import display_name, shared_names
 from wellled.report.present import plain
 
 
@@ -27,8 +28,10 @@ def _is_period(name: str) -> bool:
 
 
 def find_reports(paths: Paths) -> dict[str, dict[str, list[tuple[str, str, str]]]]:
-    """period -> {"overview": [(framework, label, path)], "homes": [(framework, home name, path)]}."""
+    """period -> {"overview": [(framework, label, path)], "homes": [(framework, home name, path)]}; a name two
+    homes share is shown as ``Name (home-id)`` in every quarter (:mod:`wellled.report.home_names`)."""
     found: dict[str, dict[str, list]] = {}
+    homes: list[tuple[str, ...]] = []  # (period, framework, home id, name, mark, link): named once all are found
     root = paths.reports
     if not root.is_dir():
         return found
@@ -47,7 +50,10 @@ def find_reports(paths: Paths) -> dict[str, dict[str, list[tuple[str, str, str]]
         elif html_file.stem == REPORT_STEM:
             data = _json(html_file.parent / "summary.json")
             name = plain(data.get("home_name") or "") or parts[0]
-            entry["homes"].append((framework, name + _marked(data), link))
+            homes.append((parts[1], framework, parts[0], name, _marked(data), link))
+    shared = shared_names((home_id, name) for _, _, home_id, name, _, _ in homes)
+    for period, framework, home_id, name, marked, link in homes:
+        found[period]["homes"].append((framework, plain(display_name(home_id, name, shared)) + marked, link))
     return found
 
 

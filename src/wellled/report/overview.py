@@ -28,6 +28,7 @@ from wellled.paths import REPORT_STEM, RESERVED_HOME_IDS, Paths, reserved_home_m
 from wellled.periods import parse_period, period_bounds, shift_period
 from wellled.report import present
 from wellled.report.flags import flag_counts
+from wellled.report.home_names import display_names
 
 RANK = {INADEQUATE: 0, REQUIRES_IMPROVEMENT: 1, GOOD: 2, OUTSTANDING: 3}
 SHORT = {
@@ -63,7 +64,12 @@ def _home_table(clean: CleanData) -> pd.DataFrame:
     homes["region"] = homes["region"].fillna("").astype(str) if "region" in homes else ""
     homes["home_name"] = homes["home_name"].astype(str)
     homes["home_id"] = homes["home_id"].astype(str)
-    return homes[["home_id", "home_name", "region"]].sort_values(["region", "home_name"], ignore_index=True)
+    return homes[["home_id", "home_name", "region"]].sort_values(["region", "home_name", "home_id"], ignore_index=True)
+
+
+def shown_names(overview: Overview) -> dict[str, str]:
+    """home id -> the name every table, chart and link of the overview shows (see :mod:`home_names`)."""
+    return display_names(zip(overview.homes["home_id"], overview.homes["home_name"], strict=True))
 
 
 def _run_failures(run_file: str) -> dict[str, str]:
@@ -234,12 +240,13 @@ def _limit(summary: dict) -> int:
 def home_ratings(overview: Overview) -> pd.DataFrame:
     """One row per home with a report: region, name, each theme's rating, overall, and its changes."""
     quarter_before, year_before = shift_period(overview.period, -1), shift_period(overview.period, -4)
-    rows = []
+    rows, shown = [], shown_names(overview)
     for home in overview.homes.itertuples(index=False):
         summary = overview.summaries.get(home.home_id)
         if summary is None:
             continue
         row = {"region": home.region, "home_id": home.home_id, "home_name": home.home_name}
+        row["display_name"] = shown[home.home_id]
         row |= {theme["id"]: theme["rating"] for theme in summary["themes"]}
         overall = summary["overall_rating"]
         row["overall"] = overall
@@ -270,7 +277,7 @@ def heat_map_parts(ratings: pd.DataFrame, most: int = HEAT_MAP_LINES) -> list[tu
     """
     if ratings.empty:
         return []
-    rows = ratings.sort_values(["region", "home_name"], ignore_index=True)
+    rows = ratings.sort_values([c for c in ("region", "home_name", "home_id") if c in ratings], ignore_index=True)
     heading = int(rows["region"].nunique() > 1 or bool(rows["region"].iloc[0]))  # as the heat map draws them
     parts: list[pd.DataFrame] = []
     lines = 0
@@ -296,7 +303,7 @@ def ratings_table(overview: Overview) -> pd.DataFrame:
     return ratings.rename(
         columns={
             "region": "Region",
-            "home_name": "Home",
+            "display_name": "Home",
             "overall": "Overall",
             "vs_last_quarter": "Last quarter",
             "vs_last_year": "Last year",
@@ -388,7 +395,7 @@ def look_first(overview: Overview, limit: int = 10) -> pd.DataFrame:
     """Homes ranked by the weight of their concerns, heaviest first (a home with no data in the quarter among
     them); homes with none are left out."""
     ratings = {row["home_id"]: row for row in home_ratings(overview).to_dict("records")}
-    rows = []
+    rows, shown = [], shown_names(overview)
     for home in overview.homes.itertuples(index=False):
         summary = overview.summaries.get(home.home_id)
         if summary is None:
@@ -396,14 +403,16 @@ def look_first(overview: Overview, limit: int = 10) -> pd.DataFrame:
         found = concerns(summary, ratings.get(home.home_id))
         if found:
             found.sort(key=lambda c: -c[0])
-            rows.append((home.home_id, home.home_name, summary["overall_rating"], sum(w for w, _ in found), found))
+            weight = sum(w for w, _ in found)
+            rows.append((home.home_id, shown[home.home_id], summary["overall_rating"], weight, found))
     for home in overview.missing.itertuples(index=False):
         if str(home.reason).startswith(NO_DATA):
             latest = overview.latest_data.get(home.home_id)
             since = f"latest data {latest}" if latest else "no data yet"
             words = f"no questionnaires or audits this quarter ({since})"
-            rows.append((home.home_id, home.home_name, None, NO_DATA_WEIGHT, [(NO_DATA_WEIGHT, words)]))
-    rows.sort(key=lambda r: (-r[3], r[1]))
+            name = shown.get(home.home_id, home.home_name)
+            rows.append((home.home_id, name, None, NO_DATA_WEIGHT, [(NO_DATA_WEIGHT, words)]))
+    rows.sort(key=lambda r: (-r[3], r[1], r[0]))
     return pd.DataFrame(
         [
             {
@@ -424,7 +433,7 @@ def look_first(overview: Overview, limit: int = 10) -> pd.DataFrame:
 
 def action_backlog(overview: Overview) -> pd.DataFrame:
     """Open, overdue and closed-on-time actions per home, with a total row."""
-    rows = []
+    rows, shown = [], shown_names(overview)
     for home in overview.homes.itertuples(index=False):
         summary = overview.summaries.get(home.home_id)
         if summary is None:
@@ -433,7 +442,7 @@ def action_backlog(overview: Overview) -> pd.DataFrame:
         count, _ = _overdue_high(summary)
         rows.append(
             {
-                "Home": home.home_name,
+                "Home": shown[home.home_id],
                 "Open": int(actions.get("open", 0)),
                 "Overdue": int(actions.get("overdue", 0)),
                 "Overdue, high priority": count,
@@ -454,9 +463,10 @@ def action_backlog(overview: Overview) -> pd.DataFrame:
 
 def data_quality(overview: Overview) -> pd.DataFrame:
     """Rows the checks held back, import flags naming the home, and the date of its latest data."""
+    shown = shown_names(overview)
     rows = [
         {
-            "Home": home.home_name,
+            "Home": shown[home.home_id],
             "Rows quarantined": overview.quarantined.get(home.home_id, 0),
             "Import flags": overview.flags.get(home.home_id, 0),
             "Latest data": overview.latest_data.get(home.home_id, present.MISSING),
@@ -467,7 +477,9 @@ def data_quality(overview: Overview) -> pd.DataFrame:
 
 
 def missing_reports(overview: Overview) -> pd.DataFrame:
-    return overview.missing.rename(columns={"home_name": "Home", "region": "Region", "reason": "Why no report"})[
+    names = overview.missing["home_id"].map(shown_names(overview)).fillna(overview.missing["home_name"])
+    missing = overview.missing.assign(home_name=names)
+    return missing.rename(columns={"home_name": "Home", "region": "Region", "reason": "Why no report"})[
         ["Home", "Region", "Why no report"]
     ]
 
@@ -487,7 +499,7 @@ def funnel_data(overview: Overview, theme_id: str) -> tuple[pd.DataFrame, pd.Dat
     within = figures[figures["funnel"].astype("string").fillna("") == "within"]
     limits = funnel_frame(within if len(within) >= 2 else figures, overview.period, theme_id)
     homes = figures[~figures["suppressed"].astype(bool) & figures["positive_pct"].notna()]
-    names = dict(zip(overview.homes["home_id"], overview.homes["home_name"], strict=True))
+    names = shown_names(overview)
     homes = homes[["home_id", "valid", "positive_pct", "funnel"]].astype({"valid": float, "positive_pct": float})
     return limits, homes.assign(home_name=homes["home_id"].map(names)).reset_index(drop=True)
 
@@ -505,16 +517,16 @@ def outside_limits(homes: pd.DataFrame) -> dict[str, list[str]]:
 
 def report_links(overview: Overview) -> Markdown:
     """A list of every home's report by region, as relative links (they work from disk and when copied)."""
-    lines = []
+    lines, shown = [], shown_names(overview)
     for region, homes in overview.homes.groupby("region", sort=True):
         lines.append(f"**{present.text(region) or 'No region recorded'}**\n")
         for home in homes.itertuples(index=False):
             summary = overview.summaries.get(home.home_id)
             if home.home_id in overview.links:
                 rating = present.text(summary["overall_rating"]) if summary else ""
-                lines.append(f"- [{present.text(home.home_name)}]({overview.links[home.home_id]}): {rating}")
+                lines.append(f"- [{present.text(shown[home.home_id])}]({overview.links[home.home_id]}): {rating}")
             else:
-                lines.append(f"- {present.text(home.home_name)}: no report for this quarter")
+                lines.append(f"- {present.text(shown[home.home_id])}: no report for this quarter")
         lines.append("")
     return Markdown("\n".join(lines))
 

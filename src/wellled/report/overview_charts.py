@@ -45,17 +45,30 @@ def _width(text: str, width: int) -> int:
     return width // 2 if sum(unicodedata.east_asian_width(c) in "WF" for c in text) * 2 > len(text) else width
 
 
-def label(name: str, width: int = 24) -> str:
+def _middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, keeping its start and its end around an ellipsis."""
+    if len(text) <= width:
+        return text
+    start = (width - 1) // 2
+    return text[:start] + "…" + text[len(text) - (width - 1 - start) :]
+
+
+def label(name: str, width: int = 24, tag: str = "") -> str:
     r"""A home's or region's name for a chart, literally, in at most two lines of about ``width`` characters; a
-    longer name keeps its start and, after an ellipsis, its end.
+    longer name keeps its start and, after an ellipsis, its end. With a ``tag`` (the home id that tells two
+    homes of one name apart), the name takes the first line and the tag, whole or around an ellipsis, the second.
 
     >>> label("Barchester Healthcare - Ashgrove Care Home and Nursing Centre")
     'Barchester Healthcare -\n…and Nursing Centre'
     >>> label("Oak" + chr(0x202E) + " $x$")
     'Oak \\$x\\$'
+    >>> label("Barchester Healthcare - Ashgrove Care Home", 20, tag="(barchester-ashgrove-2)")
+    'Barchester Healthca…\n(barchest…shgrove-2)'
     """
     text = plain(name)
     width = _width(text, width)
+    if tag:
+        return literal(f"{_cut(text, width)}\n{_middle(plain(tag), width)}")
     lines = textwrap.wrap(text, width) or [""]
     if len(lines) > 2:
         tail = text[-(width - 1) :]
@@ -63,12 +76,18 @@ def label(name: str, width: int = 24) -> str:
     return literal("\n".join(lines))
 
 
-def labels(names: list[str], width: int = 24) -> list[str]:
-    """:func:`label` of each name; names whose labels would coincide show, after their start, the words from
-    where they differ, so that no two rows of a chart read the same unless their names do."""
-    out = [label(name, width) for name in names]
+def labels(names: list[str], width: int = 24, tags: list[str] | None = None) -> list[str]:
+    """:func:`label` of each name (and its tag); names whose labels would coincide show, after their start, the
+    words from where they differ, and tags cut to the same text show whole, so that no two rows of a chart read
+    the same unless their names and tags do."""
+    tags = tags or [""] * len(names)
+    out = [label(name, width, tag) for name, tag in zip(names, tags, strict=True)]
     for shared in {text for text in out if out.count(text) > 1}:
         group = [i for i, text in enumerate(out) if text == shared]
+        if all(tags[i] for i in group):
+            for i in group:
+                out[i] = literal(f"{_cut(plain(names[i]), _width(plain(names[i]), width))}\n{plain(tags[i])}")
+            continue
         words = [plain(names[i]).split() for i in group]
         same = 0
         while all(len(w) > same for w in words) and len({w[same] for w in words}) == 1:
@@ -91,7 +110,13 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     if ratings.empty:
         return None
     columns = [*themes, ("overall", "Overall")]
-    homes = ratings.sort_values(["region", "home_name"]).reset_index(drop=True)
+    homes = ratings.sort_values([c for c in ("region", "home_name", "home_id") if c in ratings])
+    homes = homes.reset_index(drop=True)
+    displayed = homes["display_name"] if "display_name" in homes else homes["home_name"]  # Name (id) if shared
+    homes["tag"] = [  # the id that tells homes of one name apart, on a line of its own
+        "" if d == n else f"({i})"
+        for d, n, i in zip(displayed, homes["home_name"], homes.get("home_id", displayed), strict=True)
+    ]
     grouped = homes["region"].nunique() > 1 or bool(homes["region"].iloc[0])
     lines: list[tuple[str, dict | None]] = []  # (label, row) with row None for a region heading
     for region, part in homes.groupby("region", sort=True):
@@ -116,7 +141,9 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     fig = Figure(figsize=(WIDTH_IN, height))
     ax = fig.add_axes((left_in / WIDTH_IN, 0.1 / height, 1 - (left_in + 0.05) / WIDTH_IN, 1 - (top_in + 0.1) / height))
     width = int((left_in - 0.1) * 72 / (0.62 * LABEL_PT))  # characters of a label line within the margin
-    rows = labels([name for name, row in lines if row is not None], width - 2)
+    rows = labels(
+        [name for name, row in lines if row is not None], width - 2, [r["tag"] for _, r in lines if r is not None]
+    )
     shown = []
     for r, (name, row) in enumerate(lines):
         if row is None:
@@ -153,7 +180,7 @@ def heat_map(ratings: pd.DataFrame, themes: list[tuple[str, str]], title: str = 
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    worst = homes[homes["overall"].isin([REQUIRES_IMPROVEMENT, INADEQUATE])]["home_name"].map(plain).tolist()
+    worst = displayed[homes["overall"].isin([REQUIRES_IMPROVEMENT, INADEQUATE])].map(plain).tolist()
     if not worst:
         named = "No home is rated requires improvement or inadequate overall."
     elif len(worst) <= CAPTION_NAMES:
