@@ -153,30 +153,31 @@ def test_funnel_names_outside_homes_without_reordering_their_text():
     assert [text.get_text() for text in chart.figure.axes[0].texts] == [r"Birch \$Lodge"]
 
 
-def test_import_flags_count_for_a_home_only_where_they_name_it_as_a_word(tmp_path):
-    paths = Paths(tmp_path / "data")
+def _flag_counts(folder, raised: list[dict], homes: pd.DataFrame, responses: pd.DataFrame) -> dict[str, int]:
+    """``flags.flag_counts`` for a check that raised ``raised``, over these homes and response rows."""
+    paths = Paths(folder / "data")
     paths.manifest.parent.mkdir(parents=True)
+    paths.manifest.write_text(json.dumps({"flags": raised}))
+    return flags.flag_counts(paths, type("Clean", (), {"responses": responses})(), homes)
+
+
+def test_import_flags_count_for_a_home_only_where_they_name_it_as_a_word(tmp_path):
     raised = [
         {"file": "surveys/s.csv", "message": "response ids that look like names were replaced by a keyed hash"},
         {"file": "surveys/s.csv", "message": "columns not in the contract were ignored: Oak House notes"},
     ]
-    paths.manifest.write_text(json.dumps({"flags": raised}))
     homes = pd.DataFrame(
         {"home_id": ["ash", "oak", "oak-house"], "home_name": ["Ash", "Oak", "Oak House"], "region": ""}
     )
     responses = pd.DataFrame({"source_file": ["surveys/s.csv"], "source_line": [2], "home_id": ["ash"]})
-    clean = type("Clean", (), {"responses": responses})()
-    assert flags.flag_counts(paths, clean, homes) == {"ash": 0, "oak": 0, "oak-house": 1}
+    assert _flag_counts(tmp_path, raised, homes, responses) == {"ash": 0, "oak": 0, "oak-house": 1}
 
 
 def test_import_flags_count_for_the_homes_whose_rows_are_the_file_lines_they_give(tmp_path):
-    paths = Paths(tmp_path / "data")
-    paths.manifest.parent.mkdir(parents=True)
     raised = [
         {"file": "surveys/s.csv", "message": "2 questionnaire(s) give the same answer to every question (lines 2, 4)"},
         {"file": "surveys/t.csv", "message": "1 row(s) have no date (line 3)"},
     ]
-    paths.manifest.write_text(json.dumps({"flags": raised}))
     homes = pd.DataFrame({"home_id": ["ash", "oak", "elm"], "home_name": ["Ash", "Oak", "Elm"], "region": ""})
     responses = pd.DataFrame(
         {
@@ -185,8 +186,7 @@ def test_import_flags_count_for_the_homes_whose_rows_are_the_file_lines_they_giv
             "home_id": ["ash", "elm", "oak", "ash", "ash"],
         }
     )
-    clean = type("Clean", (), {"responses": responses})()
-    assert flags.flag_counts(paths, clean, homes) == {"ash": 2, "oak": 1, "elm": 0}
+    assert _flag_counts(tmp_path, raised, homes, responses) == {"ash": 2, "oak": 1, "elm": 0}
 
 
 @pytest.mark.slow
