@@ -153,6 +153,10 @@ class Paths:
     def index_file(self) -> Path:
         return self.reports / "index.html"
 
-    def run_dir(self, token: str) -> Path:
-        """Working folder of one ``wellled reports`` run (figures shared by its homes); removed at the end."""
-        return self.reports / f".run-{token}"
+    RUN_PREFIX = ".run-"
+
+    def run_folders(self) -> list[Path]:
+        """Working folders of ``wellled reports`` runs (:mod:`wellled.report.run_folder`), alive or left behind."""
+        if not self.reports.is_dir():
+            return []
+        return [p for p in self.reports.glob(f"{self.RUN_PREFIX}*") if p.is_dir() and not p.is_symlink()]

@@ -14,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from wellled.analysis import scope
@@ -32,6 +30,7 @@ from wellled.report import kept_figures
 from wellled.report.execute import Report, execute
 from wellled.report.kernel import WarmKernel, notebook_imports, started
 from wellled.report.options import ReportOptions, notebook_parameters
+from wellled.report.run_folder import run_folder
 
 
 def needs_check(paths: Paths) -> bool:
@@ -139,19 +138,25 @@ def run_all(
     if period:
         parse_period(period)
     clean = clean_data(paths)
-    paths.reports.mkdir(parents=True, exist_ok=True)
-    run_dir = Path(tempfile.mkdtemp(prefix=".run-", dir=paths.reports))
     kernel = WarmKernel(preload=notebook_imports(PROVIDER_OVERVIEW_NOTEBOOK))
-    try:  # when homes are rendered the overview is too: its kernel starts beside them, ready when they are done
-        outcomes = batching.run_batch(
-            paths, clean, chosen, framework, period, options, batch, run_dir, on_render=lambda: kernel.start(run_dir)
-        )
-        overview = _publish_overview(
-            paths, clean, chosen, framework, period, outcomes, options, run_dir, kernel, force=batch.force
-        )
-    finally:
-        kernel.close()
-        shutil.rmtree(run_dir, ignore_errors=True)
+    with run_folder(paths) as run_dir:
+        try:  # when homes are rendered the overview is too: its kernel starts beside them, ready when they are done
+            outcomes = batching.run_batch(
+                paths,
+                clean,
+                chosen,
+                framework,
+                period,
+                options,
+                batch,
+                run_dir,
+                on_render=lambda: kernel.start(run_dir),
+            )
+            overview = _publish_overview(
+                paths, clean, chosen, framework, period, outcomes, options, run_dir, kernel, force=batch.force
+            )
+        finally:
+            kernel.close()
     from wellled.report import index
 
     index.write_index(paths)
